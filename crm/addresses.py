@@ -1,0 +1,63 @@
+"""E-mail address normalisation: the one place that decides when two spellings are one address.
+
+The normal form keeps the local part as written apart from case (dots and +tags stay), and writes
+the domain lower-case in its ASCII (punycode) form, so that `Bernd@Hübner.Example.DE` and
+`bernd@xn--hbner-kva.example.de` are the same address.
+"""
+
+import re
+
+import idna
+
+# Deliberately lenient about dots: real mail carries addresses such as a..b@example.com.
+LOCAL_PART = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
+DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class InvalidAddress(ValueError):
+    pass
+
+
+def normalize_domain(domain):
+    """The domain lower-case and in punycode; raises InvalidAddress when it is no domain."""
+    domain = domain.strip().rstrip(".").lower()
+    if not domain:
+        raise InvalidAddress("empty domain")
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        try:
+            # Python's own IDNA 2003 codec accepts a few older spellings that IDNA 2008 refuses.
+            ascii_domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InvalidAddress(f"invalid domain {domain!r}") from None
+    ascii_domain = ascii_domain.lower()
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(DOMAIN_LABEL.match(label) for label in labels):
+        raise InvalidAddress(f"invalid domain {domain!r}")
+    return ascii_domain
+
+
+def normalize_address(address):
+    """The normal form of one address; raises InvalidAddress for anything that is not one."""
+    address = (address or "").strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not LOCAL_PART.match(local):
+        raise InvalidAddress(f"invalid address {address!r}")
+    return f"{local.lower()}@{normalize_domain(domain)}"
+
+
+def normalize_address_or_none(address):
+    """Like normalize_address, but None for input that is no valid address (for parsed mail)."""
+    try:
+        return normalize_address(address)
+    except InvalidAddress:
+        return None
+
+
+def display_domain(domain):
+    """A punycode domain in its Unicode spelling, for people."""
+    try:
+        return idna.decode(domain)
+    except (idna.IDNAError, UnicodeError):
+        return domain

@@ -1,0 +1,254 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.addresses import normalize_address_or_none
+
+
+class MailAccount(models.Model):
+    class Security(models.TextChoices):
+        SSL = "ssl", _("SSL/TLS")
+        STARTTLS = "starttls", _("STARTTLS")
+        NONE = "none", _("unencrypted (local servers only)")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="mail_accounts"
+    )
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
+    email_address = models.CharField(_("e-mail address"), max_length=254)
+    # Other addresses the user sends from, as written; see own_addresses() for the normal forms.
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    host = models.CharField(_("IMAP server"), max_length=253)
+    port = models.PositiveIntegerField(_("port"), default=993)
+    security = models.CharField(
+        _("security"), max_length=10, choices=Security.choices, default=Security.SSL
+    )
+    login = models.CharField(_("login"), max_length=254)
+    # Fernet token; see organizer.secrets. Never shown, never logged.
+    password_encrypted = models.TextField(editable=False)
+
+    sync_enabled = models.BooleanField(_("synchronise"), default=True)
+    auto_archive = models.BooleanField(_("automatic filing"), default=False)
+
+    last_sync_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    failure_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A lease, claimed with a conditional UPDATE so that it works across processes and hosts.
+    sync_lock_until = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_lock_token = models.CharField(max_length=32, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["email_address", "pk"]
+        verbose_name = _("mail account")
+        verbose_name_plural = _("mail accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "email_address"], name="mailaccount_unique_per_owner"
+            )
+        ]
+
+    def __str__(self):
+        return self.email_address
+
+    def own_addresses(self):
+        """The normal forms of the account's address and aliases."""
+        found = (normalize_address_or_none(a) for a in [self.email_address, *self.aliases])
+        return {a for a in found if a}
+
+    @property
+    def needs_attention(self):
+        return self.failure_count >= settings.ABLAGE_SYNC_ATTENTION_AFTER
+
+
+class Folder(models.Model):
+    class Role(models.TextChoices):
+        INBOX = "inbox", _("Inbox")
+        SENT = "sent", _("Sent")
+        DRAFTS = "drafts", _("Drafts")
+        TRASH = "trash", _("Trash")
+        JUNK = "junk", _("Junk")
+        ARCHIVE = "archive", _("Archive")
+        ALL = "all", _("All mail")
+        OTHER = "", _("Folder")
+
+    AUTO_SYNC_ROLES = (Role.INBOX, Role.SENT)
+
+    account = models.ForeignKey(MailAccount, models.CASCADE, related_name="folders")
+    # The name as the server spells it (modified UTF-7): what SELECT and STATUS are sent.
+    name = models.CharField(max_length=1000)
+    display_name = models.CharField(_("name"), max_length=1000)
+    delimiter = models.CharField(max_length=4, blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    selectable = models.BooleanField(default=True)
+    exists_on_server = models.BooleanField(default=True)
+
+    uidvalidity = models.BigIntegerField(null=True, blank=True)
+    last_uid = models.BigIntegerField(default=0)
+    uidnext = models.BigIntegerField(null=True, blank=True)
+    highest_modseq = models.BigIntegerField(null=True, blank=True)
+    server_message_count = models.PositiveIntegerField(null=True, blank=True)
+    unseen_count = models.PositiveIntegerField(default=0)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["account", "name"]
+        verbose_name = _("folder")
+        verbose_name_plural = _("folders")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="folder_unique_name")
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def syncs_automatically(self):
+        return self.role in self.AUTO_SYNC_ROLES
+
+
+class ParsedMail(models.Model):
+    """The parsed fields of one RFC 822 message; its raw bytes live in the "mail" storage.
+
+    Address fields hold lists of {"name", "address", "normalized"} (normalized is "" when the
+    address does not parse); only `normalized` is ever used to match.
+    """
+
+    identity = models.CharField(max_length=64, db_index=True)
+    fingerprint = models.CharField(max_length=64)
+    raw_path = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+    date = models.DateTimeField(null=True, blank=True, db_index=True)
+    subject = models.TextField(blank=True)
+    from_addresses = models.JSONField(default=list, blank=True)
+    sender = models.JSONField(default=list, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    to = models.JSONField(default=list, blank=True)
+    cc = models.JSONField(default=list, blank=True)
+    bcc = models.JSONField(default=list, blank=True)
+    # The mailbox that authored the mail (From, else Sender), for lists; "" when there is none.
+    author_name = models.CharField(max_length=500, blank=True)
+    author_address = models.CharField(max_length=320, blank=True)
+    # Why the From header cannot decide a filing ("missing", "ambiguous", ...); "" when it can.
+    from_problem = models.CharField(max_length=200, blank=True)
+    text_body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    has_attachments = models.BooleanField(default=False)
+    # Every normalized address of the mail, space-separated: searched in lists.
+    search_addresses = models.TextField(blank=True)
+    parse_defects = models.JSONField(default=list, blank=True)
+    parse_failed = models.BooleanField(default=False)
+
+    class Meta:
+        abstract = True
+
+    PARSED_FIELDS = (
+        "identity",
+        "fingerprint",
+        "raw_path",
+        "size",
+        "message_id",
+        "in_reply_to",
+        "references",
+        "date",
+        "subject",
+        "from_addresses",
+        "sender",
+        "reply_to",
+        "to",
+        "cc",
+        "bcc",
+        "author_name",
+        "author_address",
+        "from_problem",
+        "text_body",
+        "html_body",
+        "attachments",
+        "has_attachments",
+        "search_addresses",
+        "parse_defects",
+        "parse_failed",
+    )
+
+    def parsed_values(self):
+        return {name: getattr(self, name) for name in self.PARSED_FIELDS}
+
+
+class Message(ParsedMail):
+    """One mail as it lies in one folder of one user's mailbox."""
+
+    class ArchiveState(models.TextChoices):
+        NONE = "", _("not filed automatically")
+        PENDING = "pending", _("filing pending")
+        DONE = "done", _("examined")
+
+    account = models.ForeignKey(MailAccount, models.CASCADE, related_name="messages")
+    folder = models.ForeignKey(Folder, models.CASCADE, related_name="messages")
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    seen = models.BooleanField(default=False)
+    flags = models.JSONField(default=list, blank=True)
+    archive_state = models.CharField(
+        max_length=10, choices=ArchiveState.choices, blank=True, db_index=True
+    )
+    synced_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["folder", "uidvalidity", "uid"], name="message_unique_uid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["folder", "-date"], name="message_folder_date"),
+            models.Index(
+                fields=["account", "archive_state"],
+                condition=Q(archive_state="pending"),
+                name="message_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject or "(no subject)"
+
+
+class MessageAddress(models.Model):
+    """One normalized address of a message with its role: "which mail mentions X" is one query."""
+
+    class Role(models.TextChoices):
+        FROM = "from", _("From")
+        SENDER = "sender", _("Sender")
+        REPLY_TO = "reply_to", _("Reply-To")
+        TO = "to", _("To")
+        CC = "cc", _("Cc")
+        BCC = "bcc", _("Bcc")
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="address_rows")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    address = models.CharField(max_length=320, db_index=True)
+
+    class Meta:
+        verbose_name = _("message address")
+        verbose_name_plural = _("message addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "role", "address"], name="messageaddress_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.role}: {self.address}"

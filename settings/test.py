@@ -1,0 +1,21 @@
+"""A few overrides for the test suite; everything else is settings.base."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DEBUG", "1")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+os.environ.setdefault("MAIL_PASSWORD_KEY", "test-mail-password-key")
+os.environ.setdefault("ABLAGE_DATA_DIR", tempfile.mkdtemp(prefix="ablage-test-"))
+
+from settings.base import *  # noqa: E402,F403
+from settings.base import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ABLAGE_ALLOW_PRIVATE_IMAP_HOSTS = True
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+LOGGING = {"version": 1, "disable_existing_loggers": False}
