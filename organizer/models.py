@@ -182,7 +182,9 @@ class ParsedMail(models.Model):
     )
 
     def parsed_values(self):
-        return {name: getattr(self, name) for name in self.PARSED_FIELDS}
+        """The parsed fields as a dict, leaving out deferred ones (reading them would query)."""
+        deferred = self.get_deferred_fields()
+        return {name: getattr(self, name) for name in self.PARSED_FIELDS if name not in deferred}
 
 
 class Message(ParsedMail):
