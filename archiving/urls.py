@@ -1,8 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from archiving import views
 
 app_name = "archiving"
 urlpatterns = [
-    # Placeholder until the archive views land.
-    path("blocklist/", TemplateView.as_view(template_name="base.html"), name="blocklist"),
+    path("<int:content_type_id>/<int:object_id>/", views.record_archive, name="record_archive"),
+    path("mail/<int:pk>/", views.filed_mail_detail, name="filed_mail"),
+    path("blocklist/", views.blocklist, name="blocklist"),
+    path("blocklist/<int:pk>/remove/", views.blocklist_remove, name="blocklist_remove"),
 ]

@@ -1,0 +1,87 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from archiving import selectors, services
+from archiving.forms import BlockEntryForm
+from archiving.models import BlockedAddress, FiledMail
+from crm.models import user_can_view_record
+
+PAGE_SIZE = 25
+
+
+def record_archive(request, content_type_id, object_id):
+    """The E-Mail-Archiv tab of a customer, contact, quote or invoice."""
+    record = selectors.archive_record(content_type_id, object_id)
+    if record is None:
+        raise Http404
+    if not user_can_view_record(request.user, record):
+        raise PermissionDenied
+    search = request.GET.get("q", "").strip()
+    page = Paginator(selectors.filed_mails_for_record(record, search), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"record": record, "page": page, "search": search, "section": "crm"}
+    template = "archiving/record_archive.html"
+    if request.htmx:
+        template += "#archive"
+    response = render(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def get_filed_mail_for_user(request, pk):
+    """The filed mail and its filings, if the user may see one of its records; 404 otherwise."""
+    filed_mail = get_object_or_404(FiledMail, pk=pk)
+    filings = selectors.filings_of_mail(filed_mail)
+    if not selectors.user_can_view_filed_mail(request.user, filed_mail, filings):
+        raise Http404
+    visible = [f for f in filings if f.record and user_can_view_record(request.user, f.record)]
+    return filed_mail, visible
+
+
+def filed_mail_detail(request, pk):
+    filed_mail, filings = get_filed_mail_for_user(request, pk)
+    return render(
+        request,
+        "archiving/filed_mail_detail.html",
+        {"mail": filed_mail, "filings": filings, "section": "crm"},
+    )
+
+
+@permission_required("archiving.manage_blocklist", raise_exception=True)
+def blocklist(request):
+    """Globale Einstellungen › Organizer › Archivierungs-Sperrliste."""
+    form = BlockEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.block(form.cleaned_data["value"], request.user)
+        except ValidationError as error:
+            form.add_error("value", error)
+        else:
+            messages.success(
+                request, _("“%(value)s” was added to the block list.") % {"value": entry.value}
+            )
+            return redirect("archiving:blocklist")
+    context = {
+        "form": form,
+        "entries": BlockedAddress.objects.select_related("created_by"),
+        "section": "settings",
+    }
+    return render(request, "archiving/blocklist.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@permission_required("archiving.manage_blocklist", raise_exception=True)
+def blocklist_remove(request, pk):
+    entry = get_object_or_404(BlockedAddress, pk=pk)
+    entry.delete()
+    messages.success(
+        request, _("“%(value)s” was removed from the block list.") % {"value": entry.value}
+    )
+    return redirect("archiving:blocklist")
