@@ -61,3 +61,26 @@ def display_domain(domain):
         return idna.decode(domain)
     except (idna.IDNAError, UnicodeError):
         return domain
+
+
+def address_search_forms(text):
+    """The spellings under which a typed fragment of an address stands in normal form.
+
+    Lower-case, and with every Unicode domain label in punycode, so that searching for
+    `hübner.example` finds `bernd@xn--hbner-kva.example.de`. Partial labels cannot be converted
+    (punycode is no substring code); they still match the address as it was written.
+    """
+    text = " ".join(text.split()).lower()
+    forms = {text}
+    local, at, domain = text.rpartition("@")
+    labels = []
+    for label in domain.split("."):
+        if label.isascii() or not label:
+            labels.append(label)
+            continue
+        try:
+            labels.append(idna.encode(label, uts46=True).decode("ascii"))
+        except (idna.IDNAError, UnicodeError):
+            labels.append(label)
+    forms.add(f"{local}{at}{'.'.join(labels)}")
+    return sorted(forms)
