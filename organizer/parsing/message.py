@@ -1,0 +1,255 @@
+"""parse_message() and get_part(): raw RFC 822 bytes in, plain data out. Neither ever raises."""
+
+import email
+import email.parser
+import email.policy
+import hashlib
+import mimetypes
+import re
+
+from .addresses import judge_from, parse_address_list
+from .charsets import clean_text, decode_fallback
+from .headers import decode_header, message_id_list, normalize_message_id, parse_date, parse_params
+from .mime import (
+    LINE_ENDINGS,
+    MESSAGE,
+    MULTIPART,
+    Walker,
+    attachment_name,
+    body_text,
+    content_type,
+    describe,
+    flatten,
+    header,
+    inner_message_name,
+    kind,
+    locate,
+    payload_bytes,
+    tnef_file,
+    tnef_name,
+)
+from .model import Attachment, Mailbox, ParsedMessage
+
+LEADING_JUNK = b"\r\n\t \xef\xbb\xbf"
+TNEF_PATH = re.compile(r"^([0-9.]+)/tnef:(\d+)$")
+ADDRESS_HEADERS = (
+    ("sender", "sender", "the Sender header"),
+    ("reply_to", "reply-to", "the Reply-To header"),
+    ("to", "to", "the To header"),
+    ("cc", "cc", "the Cc header"),
+    ("bcc", "bcc", "the Bcc header"),
+)
+
+
+def identity_key(message_id, author_address, date, fingerprint):
+    """The natural key of a mail across mailboxes: Message-ID + author + date, or without a
+    Message-ID the fingerprint of the whole raw message (never From/Subject/Date alone)."""
+    if message_id:
+        key = f"mid\0{message_id}\0{author_address}\0{date.isoformat() if date else ''}"
+    else:
+        key = f"raw\0{fingerprint}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _as_bytes(raw):
+    if raw is None:
+        return b""
+    if isinstance(raw, str):
+        return raw.encode("utf-8", "surrogateescape")
+    try:
+        return bytes(raw)
+    except Exception:  # noqa: BLE001
+        return b""
+
+
+def load(raw, defects):
+    """The compat32 parse tree of raw bytes, or None. compat32 is the fast parser; headers are
+    decoded here, lazily, instead of by policy.default's header registry."""
+    data = raw.lstrip(LEADING_JUNK) if raw[:1] in (b"\r", b"\n", b"\t", b" ", b"\xef") else raw
+    if not data.strip():
+        defects.append("empty message")
+        return None
+    try:
+        return email.message_from_bytes(data)
+    except RecursionError:
+        defects.append("MIME parts nested too deeply to read; only the headers were read")
+    except Exception as error:  # noqa: BLE001
+        defects.append(f"the MIME structure could not be read ({type(error).__name__})")
+    try:
+        message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+            data, headersonly=True
+        )
+    except Exception as error:  # noqa: BLE001
+        defects.append(f"the headers could not be read ({type(error).__name__})")
+        return None
+    message._ablage_no_recovery = True
+    return message
+
+
+def _header_map(message):
+    headers = {}
+    for name, value in message._headers:
+        headers.setdefault(name.strip().lower(), []).append(value)
+    return headers
+
+
+def parse_message(raw: bytes) -> ParsedMessage:
+    """Everything Ablage stores about one raw mail. Never raises: what cannot be read is left
+    empty and explained in `defects`; `failed` is set when nothing but the bytes is usable."""
+    raw = _as_bytes(raw)
+    parsed = ParsedMessage(fingerprint=hashlib.sha256(raw).hexdigest(), identity="", size=len(raw))
+    try:
+        _fill(parsed, raw)
+    except Exception as error:  # noqa: BLE001 - the promise is: never raise
+        parsed.defects.append(f"internal parser error ({type(error).__name__}: {error})"[:300])
+    try:
+        _make_clean(parsed)
+    except Exception:  # noqa: BLE001
+        parsed.failed = True
+    parsed.identity = identity_key(
+        parsed.message_id,
+        parsed.author.normalized if parsed.author else "",
+        parsed.date,
+        parsed.fingerprint,
+    )
+    return parsed
+
+
+def _fill(parsed, raw):
+    defects = parsed.defects
+    message = load(raw, defects)
+    if message is None:
+        parsed.failed = True
+        return
+    headers = _header_map(message)
+    if not headers:
+        parsed.failed = True
+        defects.append("no mail headers found")
+        text, _ = decode_fallback(raw[:1_000_000])
+        if _looks_like_text(text):
+            parsed.text_body = LINE_ENDINGS.sub("\n", text)
+        return
+    hint = _charset_hint(message, defects)
+
+    def first(name, label):
+        values = headers.get(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            defects.append(f"{len(values)} {label} headers; the first is used")
+        return values[0]
+
+    parsed.subject = decode_header(first("subject", "Subject"), "the Subject header", defects, hint)
+    parsed.message_id = normalize_message_id(first("message-id", "Message-ID"))
+    in_reply_to = message_id_list(first("in-reply-to", "In-Reply-To"))
+    parsed.in_reply_to = in_reply_to[0] if in_reply_to else ""
+    parsed.references = message_id_list(" ".join(headers.get("references", [])))
+    parsed.date = parse_date(first("date", "Date"), defects)
+
+    verdict = judge_from(headers.get("from", []), headers.get("sender", []), defects, hint)
+    parsed.from_, parsed.author, parsed.from_problem = (
+        verdict.mailboxes,
+        verdict.author,
+        verdict.problem,
+    )
+    for attribute, name, where in ADDRESS_HEADERS:
+        mailboxes = []
+        for value in headers.get(name, ()):
+            mailboxes.extend(parse_address_list(value, where, defects, hint).mailboxes)
+        setattr(parsed, attribute, mailboxes)
+
+    content = Walker(defects, hint).read_message(message)
+    parsed.text_body = body_text(content)
+    parsed.html_body = "\n".join(content.htmls)
+    parsed.attachments = content.attachments
+
+
+def _charset_hint(message, defects):
+    """The message's own charset: the best guess for raw 8-bit headers that are not UTF-8."""
+    raw = header(message, "content-type")
+    if not raw or "charset" not in raw.lower():
+        return None
+    _, params = parse_params(raw, "the Content-Type header", [])
+    return params.get("charset") or None
+
+
+def _looks_like_text(text):
+    sample = text[:4000]
+    if not sample:
+        return False
+    printable = sum(1 for c in sample if c.isprintable() or c in "\r\n\t")
+    return printable / len(sample) > 0.95
+
+
+def _make_clean(parsed):
+    """Every string valid UTF-8 without NUL: PostgreSQL refuses both."""
+    for name in ("message_id", "in_reply_to", "subject", "text_body", "html_body", "from_problem"):
+        setattr(parsed, name, clean_text(getattr(parsed, name)))
+    parsed.references = [clean_text(r) for r in parsed.references]
+    for name in ("from_", "sender", "reply_to", "to", "cc", "bcc"):
+        for mailbox in getattr(parsed, name):
+            _clean_mailbox(mailbox)
+    if parsed.author is not None:
+        _clean_mailbox(parsed.author)
+    for attachment in parsed.attachments:
+        attachment.name = clean_text(attachment.name)
+        attachment.content_type = clean_text(attachment.content_type)
+    parsed.defects = [clean_text(d) for d in dict.fromkeys(parsed.defects)]
+
+
+def _clean_mailbox(mailbox: Mailbox):
+    mailbox.name = clean_text(mailbox.name)
+    mailbox.address = clean_text(mailbox.address)
+
+
+def get_part(raw: bytes, part: str):
+    """(file name, content type, decoded bytes) of the part at `part` (a path that
+    parse_message reported in Attachment.part), or None when there is no such part."""
+    try:
+        return _get_part(_as_bytes(raw), str(part or ""))
+    except Exception:  # noqa: BLE001 - a download must fail softly, never crash a view
+        return None
+
+
+def _get_part(raw, part):
+    defects = []
+    tnef = TNEF_PATH.match(part)
+    path = tnef.group(1) if tnef else part
+    message = load(raw, defects)
+    if message is None or not path:
+        return None
+    node = locate(message, path)
+    if node is None:
+        return None
+    node_kind = kind(node)
+    if node_kind == MULTIPART:
+        return None
+    where = describe(path)
+    ctype, params = content_type(node, where, defects)
+    _, disposition_params = parse_params(header(node, "content-disposition"), where, defects)
+    if node_kind == MESSAGE:
+        inner = node._payload[0]
+        subject = decode_header(header(inner, "subject"), where, defects)
+        name = inner_message_name(disposition_params, params, subject)
+        return name, node.get_content_type(), flatten(inner, defects, where)
+    data = payload_bytes(node, where, defects)
+    if tnef:
+        found = tnef_file(data, int(tnef.group(2)))
+        if found is None:
+            return None
+        name, file_data = found
+        name = tnef_name(name, int(tnef.group(2)))
+        return name, mimetypes.guess_type(name)[0] or "application/octet-stream", file_data
+    filename = disposition_params.get("filename") or params.get("name") or ""
+    return attachment_name(filename, ctype, path), ctype, data
+
+
+__all__ = [
+    "Attachment",
+    "Mailbox",
+    "ParsedMessage",
+    "get_part",
+    "identity_key",
+    "normalize_message_id",
+    "parse_message",
+]

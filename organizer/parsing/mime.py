@@ -1,0 +1,472 @@
+"""The MIME tree: lenient transfer decoding, body selection, attachments with IMAP-style part
+paths, forwarded messages, TNEF (winmail.dat).
+
+Part paths follow IMAP (RFC 3501 section 6.4.5): the children of a multipart are 1, 2, ...; the
+body of a single-part message is 1; the parts of a message/rfc822 at path P are P.1, P.2, ...
+(P.1 alone when the forwarded mail is single-part). Files inside a TNEF part at path P are
+"P/tnef:0", "P/tnef:1", ... The walker and get_part() share one navigation, so a path the parser
+reports always leads get_part() to the same bytes.
+"""
+
+import binascii
+import email
+import email.errors
+import email.generator
+import io
+import mimetypes
+import re
+from dataclasses import dataclass, field
+
+from .charsets import clean_text, decode_bytes
+from .headers import decode_header, parse_date, parse_params, to_bytes
+from .htmltext import html_to_text
+from .model import Attachment
+
+MAX_DEPTH = 30
+MAX_PARTS = 1000
+MAX_TNEF_BYTES = 64 * 1024 * 1024
+MAX_TNEF_FILES = 500
+TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
+INNER_MESSAGE_TYPES = {"message/rfc822", "message/global", "message/news"}
+BODY_TYPES = {"text/plain", "text/html"}
+
+BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+NOT_BASE64 = bytes(sorted(set(range(256)) - set(BASE64_ALPHABET)))
+QP_SPACE_BEFORE_BREAK = re.compile(rb"=[ \t]+(?=\r?\n)")
+BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
+UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
+LINE_ENDINGS = re.compile(r"\r\n?")
+
+DEFECT_TEXT = {
+    "NoBoundaryInMultipartDefect": "a multipart without a boundary",
+    "StartBoundaryNotFoundDefect": "a multipart whose boundary never occurs",
+    "CloseBoundaryNotFoundDefect": "a multipart without its closing boundary (truncated?)",
+    "FirstHeaderLineIsContinuationDefect": "a first header line that is a continuation",
+    "MisplacedEnvelopeHeaderDefect": "a misplaced 'From ' line among the headers",
+    "MissingHeaderBodySeparatorDefect": "a header line without a colon (read as body)",
+    "MultipartInvariantViolationDefect": "a multipart that holds no parts",
+    "InvalidMultipartContentTransferEncodingDefect": "a multipart with a transfer encoding",
+    "InvalidBase64PaddingDefect": "broken base64 padding",
+    "InvalidBase64CharactersDefect": "invalid base64 characters",
+    "InvalidBase64LengthDefect": "a truncated base64 body",
+}
+
+
+@dataclass
+class Content:
+    texts: list = field(default_factory=list)
+    htmls: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)
+    # Text recovered from a TNEF body: used only when the mail has no other text.
+    fallback_texts: list = field(default_factory=list)
+
+
+def header(node, name):
+    """First raw value of a header of one part, or None (compat32 values, 8-bit escaped)."""
+    for key, value in node._headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def describe(path):
+    return f"part {path}" if path else "the message"
+
+
+# --- transfer decoding ---------------------------------------------------------------------
+
+
+def decode_base64(data, where, defects):
+    clean = data.translate(None, NOT_BASE64)
+    body = clean.rstrip(b"=")
+    chunks = [c for c in body.split(b"=") if c] if b"=" in body else [body]
+    if len(chunks) > 1:
+        defects.append(f"base64 in separately padded chunks in {where}")
+    out = []
+    for chunk in chunks:
+        if len(chunk) % 4 == 1:
+            defects.append(f"truncated base64 in {where}; one stray character dropped")
+            chunk = chunk[:-1]
+        try:
+            out.append(binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4)))
+        except binascii.Error:
+            defects.append(f"undecodable base64 in {where}")
+    return b"".join(out)
+
+
+def decode_quoted_printable(data):
+    return binascii.a2b_qp(QP_SPACE_BEFORE_BREAK.sub(b"=", data))
+
+
+def decode_uuencode(data, where, defects):
+    out = []
+    started = False
+    for line in data.splitlines():
+        if not started:
+            started = line.startswith(b"begin ")
+            continue
+        if line.strip() in (b"end", b""):
+            if line.strip() == b"end":
+                break
+            continue
+        try:
+            out.append(binascii.a2b_uu(line))
+        except binascii.Error:
+            try:  # some encoders write too much padding; trim to the declared length
+                length = ((line[0] - 32) & 63) * 4 // 3
+                out.append(binascii.a2b_uu(line[: length + 1]))
+            except (binascii.Error, IndexError):
+                defects.append(f"broken uuencoded line in {where}")
+    return b"".join(out)
+
+
+def payload_bytes(node, where, defects):
+    """The decoded bytes of a leaf part (or the flattened bytes of a message-like part)."""
+    payload = node._payload
+    if isinstance(payload, list):
+        return flatten(node, defects, where, body_only=True)
+    data = to_bytes(payload or "")
+    encoding = (header(node, "content-transfer-encoding") or "").strip().lower().strip("\"'")
+    if not encoding or encoding in ("7bit", "8bit", "binary", "7-bit", "8-bit"):
+        return data
+    if "base64" in encoding or encoding == "b":
+        return decode_base64(data, where, defects)
+    if encoding.startswith("quoted") or encoding == "qp":
+        return decode_quoted_printable(data)
+    if encoding in ("x-uuencode", "uuencode", "x-uue", "uue"):
+        return decode_uuencode(data, where, defects)
+    defects.append(f"unknown transfer encoding {encoding[:30]!r} in {where}; read as is")
+    return data
+
+
+def flatten(node, defects, where, body_only=False):
+    """Bytes of a parsed message (or message-like part), re-generated from the parse tree."""
+    buffer = io.BytesIO()
+    try:
+        generator = email.generator.BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0)
+        if body_only:
+            for child in node._payload:
+                generator.flatten(child, linesep="\r\n")
+        else:
+            generator.flatten(node, linesep="\r\n")
+    except Exception as error:  # noqa: BLE001 - deeply nested or odd trees
+        defects.append(f"could not rebuild the bytes of {where} ({type(error).__name__})")
+        return b""
+    return buffer.getvalue()
+
+
+# --- the tree ------------------------------------------------------------------------------
+
+MULTIPART, MESSAGE, LEAF = "multipart", "message", "leaf"
+
+
+def content_type(node, where, defects, hint=None):
+    """(type, params) of a part; the default type when the header is missing or malformed."""
+    raw = header(node, "content-type")
+    if raw is None:
+        return node.get_default_type(), {}
+    main, params = parse_params(raw, where, defects, hint)
+    if main.count("/") != 1 or main.startswith("/") or main.endswith("/") or " " in main:
+        defects.append(f"malformed content type {main[:40]!r} in {where}")
+        main = "multipart/mixed" if isinstance(node._payload, list) else node.get_default_type()
+    return main, params
+
+
+def kind(node):
+    payload = node._payload
+    maintype = node.get_content_maintype()
+    if isinstance(payload, list):
+        if maintype == "message":
+            if node.get_content_type() in INNER_MESSAGE_TYPES and len(payload) == 1:
+                return MESSAGE
+            return LEAF
+        return MULTIPART
+    if maintype == "multipart" and children(node):
+        return MULTIPART
+    return LEAF
+
+
+def children(node):
+    """Child parts of a multipart or message part (the recovery of a multipart whose boundary
+    is missing is done once and remembered on the node)."""
+    cached = getattr(node, "_ablage_children", None)
+    if cached is not None:
+        return cached
+    payload = node._payload
+    if isinstance(payload, list):
+        if node.get_content_maintype() == "message":
+            inner = payload[0] if payload else None
+            if inner is None:
+                result = []
+            elif isinstance(inner._payload, list) and inner.get_content_maintype() == "multipart":
+                result = list(inner._payload)
+            else:
+                result = [inner]
+        else:
+            result = list(payload)
+    else:
+        result = _recover_multipart(node) if node.get_content_maintype() == "multipart" else []
+    node._ablage_children = result
+    return result
+
+
+def _recover_multipart(node):
+    """Parts of a multipart whose declared boundary is missing or wrong, by the boundary the
+    body actually uses (the first `--something` line that recurs)."""
+    if getattr(node, "_ablage_no_recovery", False):
+        return []
+    data = to_bytes(node._payload or "")
+    match = BOUNDARY_LINE.search(data)
+    if not match:
+        return []
+    boundary = match.group(1)
+    if data.count(b"--" + boundary) < 2:
+        return []
+    head = b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n'
+    try:
+        message = email.message_from_bytes(head + data)
+    except Exception:  # noqa: BLE001 - e.g. RecursionError
+        return []
+    if not isinstance(message._payload, list):
+        return []
+    return list(message._payload)
+
+
+def locate(root, path):
+    """The part at an IMAP-style path, or None."""
+    nodes = children(root) if kind(root) == MULTIPART else [root]
+    node = None
+    for segment in path.split("."):
+        if not segment.isdigit():
+            return None
+        index = int(segment) - 1
+        if not 0 <= index < len(nodes):
+            return None
+        node = nodes[index]
+        nodes = children(node) if kind(node) in (MULTIPART, MESSAGE) else []
+    return node
+
+
+def _child_path(prefix, index):
+    return f"{prefix}.{index}" if prefix else str(index)
+
+
+class Walker:
+    def __init__(self, defects, hint=None):
+        self.defects = defects
+        self.hint = hint
+        self.parts = 0
+
+    def read_message(self, root):
+        content = Content()
+        if kind(root) == MULTIPART:
+            self._note_defects(root, "")
+            self.children(root, "", 1, content)
+        else:
+            self.visit(root, "1", 1, content)
+        return content
+
+    def children(self, node, prefix, depth, content):
+        parts = children(node)
+        if not parts:
+            self.defects.append(f"an empty multipart in {describe(prefix)}")
+        for index, child in enumerate(parts, 1):
+            self.visit(child, _child_path(prefix, index), depth, content)
+
+    def _note_defects(self, node, path):
+        for defect in node.defects:
+            name = type(defect).__name__
+            text = DEFECT_TEXT.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+            self.defects.append(f"{text} in {describe(path)}")
+
+    def visit(self, node, path, depth, content):
+        if depth > MAX_DEPTH:
+            self.defects.append(f"MIME parts nested deeper than {MAX_DEPTH}; {path} not read")
+            return
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            if self.parts == MAX_PARTS + 1:
+                self.defects.append(f"more than {MAX_PARTS} MIME parts; the rest not read")
+            return
+        self._note_defects(node, path)
+        node_kind = kind(node)
+        if node_kind == MULTIPART:
+            if node.get_content_type() == "multipart/alternative":
+                self.alternative(node, path, depth, content)
+            else:
+                self.children(node, path, depth + 1, content)
+        elif node_kind == MESSAGE:
+            content.attachments.append(self.inner_message(node, path, depth))
+        else:
+            self.leaf(node, path, content)
+
+    def alternative(self, node, path, depth, content):
+        options = []
+        for index, child in enumerate(children(node), 1):
+            option = Content()
+            self.visit(child, _child_path(path, index), depth + 1, option)
+            options.append(option)
+        texts = next((o.texts for o in options if "".join(o.texts).strip()), [])
+        htmls = next((o.htmls for o in reversed(options) if o.htmls), [])
+        content.texts.extend(texts)
+        content.htmls.extend(htmls)
+        for option in options:
+            content.attachments.extend(option.attachments)
+            content.fallback_texts.extend(option.fallback_texts)
+
+    def leaf(self, node, path, content):
+        where = describe(path)
+        ctype, params = content_type(node, where, self.defects, self.hint)
+        disposition_raw = header(node, "content-disposition")
+        disposition, disposition_params = parse_params(
+            disposition_raw, where, self.defects, self.hint
+        )
+        filename = disposition_params.get("filename") or params.get("name") or ""
+        data = payload_bytes(node, where, self.defects)
+        if ctype in BODY_TYPES and disposition != "attachment" and not filename:
+            text = decode_bytes(data, params.get("charset"), where, self.defects)
+            text = LINE_ENDINGS.sub("\n", clean_text(text))
+            (content.texts if ctype == "text/plain" else content.htmls).append(text)
+            return
+        content_id = (header(node, "content-id") or "").strip().strip("<>").strip()
+        attachment = Attachment(
+            name=attachment_name(filename, ctype, path),
+            content_type=ctype,
+            size=len(data),
+            part=path,
+            content_id=clean_text(content_id)[:250],
+            inline=disposition == "inline" or (not disposition and bool(content_id)),
+        )
+        content.attachments.append(attachment)
+        if ctype in TNEF_TYPES or attachment.name.lower() == "winmail.dat":
+            self.tnef(data, path, content)
+
+    def tnef(self, data, path, content):
+        files, body = read_tnef(data, describe(path), self.defects)
+        for index, (name, file_data) in enumerate(files):
+            name = tnef_name(name, index)
+            content.attachments.append(
+                Attachment(
+                    name=name,
+                    content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                    size=len(file_data),
+                    part=f"{path}/tnef:{index}",
+                )
+            )
+        if body:
+            content.fallback_texts.append(body)
+
+    def inner_message(self, node, path, depth):
+        where = describe(path)
+        inner = node._payload[0]
+        summary_defects = self.defects
+        _, disposition_params = parse_params(
+            header(node, "content-disposition"), where, self.defects, self.hint
+        )
+        _, params = content_type(node, where, self.defects, self.hint)
+        subject = decode_header(header(inner, "subject"), f"the Subject of {where}", self.defects)
+        content = Content()
+        if kind(inner) == MULTIPART:
+            self._note_defects(inner, path)
+            self.children(node, path, depth + 1, content)
+        else:
+            self.visit(inner, f"{path}.1", depth + 1, content)
+        date = parse_date(header(inner, "date"), summary_defects)
+        summary = {
+            "from": _address_text(inner, "from", where, self.defects),
+            "to": _address_text(inner, "to", where, self.defects),
+            "cc": _address_text(inner, "cc", where, self.defects),
+            "subject": subject,
+            "date": date.isoformat() if date else None,
+            "message_id": clean_text(header(inner, "message-id") or "").strip()[:998],
+            "text": body_text(content),
+            "attachments": [a.as_dict() for a in content.attachments],
+        }
+        return Attachment(
+            name=inner_message_name(disposition_params, params, subject),
+            content_type=node.get_content_type(),
+            size=len(flatten(inner, self.defects, where)),
+            part=path,
+            inner=summary,
+        )
+
+
+def inner_message_name(disposition_params, params, subject):
+    filename = sanitize_name(disposition_params.get("filename") or params.get("name") or "")
+    if filename:
+        return filename
+    return f"{sanitize_name(subject[:150]) or 'message'}.eml"
+
+
+def tnef_name(name, index):
+    return sanitize_name(name) or f"tnef-{index + 1}"
+
+
+def _address_text(node, name, where, defects):
+    from .addresses import parse_address_list
+
+    values = [v for k, v in node._headers if k.lower() == name]
+    mailboxes = []
+    for value in values:
+        mailboxes.extend(parse_address_list(value, f"the {name} of {where}", defects).mailboxes)
+    return ", ".join(str(m) for m in mailboxes)
+
+
+def body_text(content):
+    text = "\n".join(t for t in content.texts if t)
+    if not text.strip() and content.htmls:
+        text = html_to_text("\n".join(content.htmls))
+    if not text.strip() and content.fallback_texts:
+        text = "\n".join(content.fallback_texts)
+    return text
+
+
+def sanitize_name(name):
+    name = UNSAFE_NAME.sub("", clean_text(name or "")).replace("\\", "/")
+    name = name.rsplit("/", 1)[-1].strip().strip(".").strip()
+    return name[:255]
+
+
+def attachment_name(filename, ctype, path):
+    name = sanitize_name(filename)
+    if name:
+        return name
+    extension = mimetypes.guess_extension(ctype) or ".bin"
+    return f"part-{path}{extension}"
+
+
+def read_tnef(data, where, defects):
+    """([(file name, bytes)], body text) of a TNEF blob; ([], "") with a defect when it is junk."""
+    if len(data) > MAX_TNEF_BYTES:
+        defects.append(f"TNEF data in {where} too large to unpack")
+        return [], ""
+    try:
+        import tnefparse
+
+        tnef = tnefparse.TNEF(data, do_checksum=False)
+    except Exception as error:  # noqa: BLE001 - tnefparse raises anything on junk
+        defects.append(f"unreadable TNEF (winmail.dat) in {where} ({type(error).__name__})")
+        return [], ""
+    files = []
+    for attachment in tnef.attachments[:MAX_TNEF_FILES]:
+        try:
+            name = attachment.long_filename() or attachment.name
+        except Exception:  # noqa: BLE001
+            name = ""
+        if isinstance(name, bytes):
+            name = decode_bytes(name, None, where, defects)
+        file_data = attachment.data if isinstance(attachment.data, bytes) else b""
+        files.append((str(name or "").strip("\x00"), file_data))
+    body = ""
+    for candidate, is_html in ((tnef.body, False), (tnef.htmlbody, True)):
+        if not candidate or body:
+            continue
+        if isinstance(candidate, bytes):
+            candidate = decode_bytes(candidate.rstrip(b"\x00"), None, where, defects)
+        body = html_to_text(candidate) if is_html else clean_text(str(candidate))
+    return files, LINE_ENDINGS.sub("\n", body)
+
+
+def tnef_file(data, index):
+    files, _ = read_tnef(data, "winmail.dat", [])
+    return files[index] if 0 <= index < len(files) else None
