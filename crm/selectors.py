@@ -4,7 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from crm.addresses import address_search_forms, normalize_address
 from crm.models import Contact, Customer, EmailAddress, Invoice, Quote
@@ -78,11 +79,15 @@ def customers_matching(text=""):
             | _owns_matching_address(text, customer=OuterRef("pk"))
             | _owns_matching_address(text, contact__customers=OuterRef("pk"))
         )
-    # An aggregate drops Meta.ordering, so the order is repeated here (pagination needs one).
-    return (
-        customers.annotate(contact_count=Count("contacts"))
-        .order_by("name", "number")
-        .prefetch_related(Prefetch("email_addresses", EmailAddress.objects.order_by("pk")))
+    # A subquery, not Count("contacts"): no GROUP BY, and the paginator's count stays plain.
+    links = (
+        Contact.customers.through.objects.filter(customer=OuterRef("pk"))
+        .values("customer")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return customers.annotate(contact_count=Coalesce(Subquery(links), 0)).prefetch_related(
+        Prefetch("email_addresses", EmailAddress.objects.order_by("pk"))
     )
 
 

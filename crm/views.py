@@ -145,14 +145,6 @@ def record_actions(user, record):
     if isinstance(record, Customer | Contact) and user.has_perm(_perm("change", record)):
         kind = record._meta.model_name
         actions.append({"label": _("Edit"), "url": reverse(f"crm:{kind}_edit", args=[record.pk])})
-    if isinstance(record, Customer) and user.has_perm("crm.add_contact"):
-        actions.append(
-            {
-                "label": _("New contact"),
-                "url": f"{reverse('crm:contact_create')}?customer={record.pk}",
-                "add": True,
-            }
-        )
     return actions
 
 

@@ -1,0 +1,57 @@
+import pytest
+
+from crm.addresses import InvalidAddress, address_search_forms, normalize_address
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("Bernd.Huebner@Example.DE", "bernd.huebner@example.de"),
+        ("  bernd@example.de \t", "bernd@example.de"),
+        ("BERND@EXAMPLE.DE", "bernd@example.de"),
+        ("bernd@hübner.example.de", "bernd@xn--hbner-kva.example.de"),
+        ("Bernd@HÜBNER.Example.DE", "bernd@xn--hbner-kva.example.de"),
+        ("bernd@xn--hbner-kva.example.de", "bernd@xn--hbner-kva.example.de"),
+        ("bernd@XN--HBNER-KVA.example.de", "bernd@xn--hbner-kva.example.de"),
+        ("a..b@enron.com", "a..b@enron.com"),
+        ("first+tag@example.com", "first+tag@example.com"),
+    ],
+)
+def test_address_is_trimmed_lower_cased_and_its_domain_punycoded(written, normal):
+    assert normalize_address(written) == normal
+
+
+def test_unicode_and_punycode_spelling_are_one_address():
+    assert normalize_address("bernd@hübner.example.de") == normalize_address(
+        "bernd@xn--hbner-kva.example.de"
+    )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "",
+        "   ",
+        "bernd",
+        "bernd@",
+        "@example.de",
+        "bernd@localhost",
+        "a b@example.de",
+        "bernd@exa mple.de",
+        "bernd@-example.de",
+        "<bernd@example.de>",
+        "bernd@example..de",
+    ],
+)
+def test_invalid_address_is_refused(written):
+    with pytest.raises(InvalidAddress):
+        normalize_address(written)
+
+
+def test_search_forms_include_the_punycode_spelling_of_a_unicode_domain():
+    assert address_search_forms("HÜBNER.example") == ["hübner.example", "xn--hbner-kva.example"]
+    assert "bernd@xn--hbner-kva.example.de" in address_search_forms("Bernd@Hübner.example.de")
+
+
+def test_search_forms_of_plain_text_are_the_lower_cased_text():
+    assert address_search_forms(" Enron ") == ["enron"]
