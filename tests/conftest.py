@@ -28,3 +28,36 @@ def pytest_report_header(config):
 
     engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {engine} ({settings.DATABASES['default']['NAME']})"
+
+
+# -- IMAP: one private Dovecot per test session; each test makes its own users ------------------
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    from tests.dovecot import Dovecot, DovecotUnavailable
+
+    try:
+        server = Dovecot().start()
+    except DovecotUnavailable as exc:
+        pytest.skip(f"no Dovecot for IMAP tests: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_proxy(dovecot):
+    """A fault-injecting proxy in front of the session's Dovecot (see tests/imap_proxy.py)."""
+    from tests.imap_proxy import ImapProxy
+
+    proxy = ImapProxy(dovecot.port)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def no_waits(monkeypatch):
+    """Back-off waits of the sync return at once; the list records what was asked for."""
+    waits = []
+    monkeypatch.setattr("organizer.sync.sleep", waits.append)
+    return waits

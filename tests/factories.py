@@ -56,3 +56,56 @@ def make_invoice(customer=None, *, number=None, **extra):
         date=extra.pop("date", date(2026, 1, 15)),
         **extra,
     )
+
+
+def make_mail_account(owner=None, *, server=None, user=None, port=None, **extra):
+    """A mail account; with `server` (the Dovecot fixture) and `user` it logs in there."""
+    from organizer.models import MailAccount
+    from organizer.secrets import encrypt_password
+
+    owner = owner or make_user()
+    n = next(_counter)
+    password = extra.pop("password", None)
+    if server is not None:
+        user = user or server.add_user()
+        password = password or server.passwords[user]
+    values = {
+        "email_address": f"{user or f'mailbox{n}'}@example.com",
+        "host": "127.0.0.1",
+        "port": port or (server.port if server is not None else 993),
+        "security": "none",
+        "login": user or f"mailbox{n}",
+    }
+    values.update(extra)
+    return MailAccount.objects.create(
+        owner=owner, password_encrypted=encrypt_password(password or "pw"), **values
+    )
+
+
+def make_raw_mail(
+    subject="Angebot",
+    *,
+    sender="Mira Albrecht <mira.albrecht@example.org>",
+    to="Lena Vogt <lena.vogt@example.com>",
+    message_id=True,
+    date="Tue, 03 Mar 2026 10:00:00 +0100",
+    body="Guten Tag,\r\nanbei das Angebot.\r\n",
+    headers=(),
+):
+    """The bytes of a small RFC 822 mail; message_id=True makes a unique one, False none."""
+    n = next(_counter)
+    lines = []
+    if sender:
+        lines.append(f"From: {sender}")
+    if to:
+        lines.append(f"To: {to}")
+    lines.append(f"Subject: {subject}")
+    if date:
+        lines.append(f"Date: {date}")
+    if message_id is True:
+        message_id = f"<m{n}.{id(lines)}@example.org>"
+    if message_id:
+        lines.append(f"Message-ID: {message_id}")
+    lines += list(headers)
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode("utf-8")
