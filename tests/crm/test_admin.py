@@ -95,7 +95,7 @@ def test_a_duplicate_address_in_an_inline_is_an_error_not_a_crash(admin_client):
     response = admin_client.post(url, data)
 
     assert response.status_code == 200
-    assert "This address is listed twice." in response.content.decode()
+    assert "Diese Adresse steht doppelt in der Liste." in response.content.decode()
     assert customer.email_addresses.count() == 1
 
 
@@ -159,6 +159,6 @@ def test_address_page_refuses_a_duplicate_and_an_owner_less_address(admin_client
     add = reverse("admin:crm_emailaddress_add")
     duplicate = admin_client.post(add, {"contact": contact.pk, "address": "ANNA@example.com"})
     orphan = admin_client.post(add, {"address": "x@example.com"})
-    assert "already has the address" in duplicate.content.decode()
-    assert "Choose either a contact or a customer." in orphan.content.decode()
+    assert "hat die Adresse „ANNA@example.com“ bereits." in duplicate.content.decode()
+    assert "Wählen Sie entweder einen Ansprechpartner oder einen Kunden." in orphan.content.decode()
     assert EmailAddress.objects.count() == 1

@@ -99,8 +99,8 @@ def test_attaching_to_a_customer_by_number(client, owner, transactional_db, rece
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Anna Berg attached to Berg AG (K2)." in html
-    assert "2 existing mails were filed." in html
+    assert "Anna Berg wurde Berg AG (K2) zugeordnet." in html
+    assert "2 vorhandene E-Mails wurden abgelegt." in html
     assert list(contact.customers.all()) == [customer]
     assert receiver[0]["addresses"] == ["anna@example.com"]
 
@@ -115,9 +115,9 @@ def test_attaching_to_an_unknown_or_attached_customer_shows_an_error(client, own
     again = client.post(url, {"number": "K2"})
 
     assert unknown.status_code == 422
-    assert "There is no customer with the number “K404”." in unknown.content.decode()
+    assert "Es gibt keinen Kunden mit der Nummer „K404“." in unknown.content.decode()
     assert again.status_code == 422
-    assert "already attached" in again.content.decode()
+    assert "bereits" in again.content.decode()
 
 
 def test_detaching_from_the_contact_page_and_from_the_customer_page(client, owner, db):

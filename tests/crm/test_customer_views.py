@@ -179,7 +179,7 @@ def test_adding_an_address_with_htmx_returns_the_tab_and_the_filed_count(
     assert response.status_code == 200
     assert "<html" not in html
     assert 'hx-swap-oob="true"' in html
-    assert "2 existing mails were filed." in html
+    assert "2 vorhandene E-Mails wurden abgelegt." in html
     assert receiver[0]["customer_ids"] == [customer.pk]
 
 
@@ -192,9 +192,9 @@ def test_a_duplicate_or_invalid_address_shows_an_error(client, owner, db):
     invalid = client.post(url, {"address": "info(at)example.com"})
 
     assert duplicate.status_code == 422
-    assert "already has the address" in duplicate.content.decode()
+    assert "hat die Adresse „INFO@example.com“ bereits." in duplicate.content.decode()
     assert invalid.status_code == 422
-    assert "is not a valid e-mail address" in invalid.content.decode()
+    assert "„info(at)example.com“ ist keine gültige E-Mail-Adresse." in invalid.content.decode()
     assert customer.email_addresses.count() == 1
 
 

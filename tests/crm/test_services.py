@@ -24,7 +24,7 @@ def test_invalid_address_is_refused_with_a_clear_error(db):
     contact = make_contact()
     with pytest.raises(ValidationError) as error:
         services.add_email_address(contact, "bernd at example.de")
-    assert error.value.messages == ["“bernd at example.de” is not a valid e-mail address."]
+    assert error.value.messages == ["„bernd at example.de“ ist keine gültige E-Mail-Adresse."]
     assert not contact.email_addresses.exists()
 
 
@@ -33,7 +33,9 @@ def test_address_the_record_owns_in_another_spelling_is_refused(db):
     with pytest.raises(ValidationError) as error:
         services.add_email_address(contact, "BERND@xn--hbner-kva.example.de")
     assert error.value.code == "duplicate"
-    assert "Bernd Hübner already has the address" in error.value.messages[0]
+    assert error.value.messages == [
+        "Bernd Hübner hat die Adresse „BERND@xn--hbner-kva.example.de“ bereits."
+    ]
     assert contact.email_addresses.count() == 1
 
 
