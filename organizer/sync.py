@@ -311,7 +311,8 @@ class _Run:
                 "display_name": info.display_name[:1000],
                 "delimiter": info.delimiter[:4],
                 "role": info.role,
-                "flags": list(info.flags),
+                # \Marked comes and goes with new mail: not worth a write per sync.
+                "flags": [f for f in info.flags if f.lower() not in ("\\marked", "\\unmarked")],
                 "selectable": info.selectable,
                 "exists_on_server": True,
             }

@@ -61,3 +61,12 @@ def no_waits(monkeypatch):
     waits = []
     monkeypatch.setattr("organizer.sync.sleep", waits.append)
     return waits
+
+
+@pytest.fixture
+def in_english():
+    """Messages for users in English (the msgids), whatever the default language is."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

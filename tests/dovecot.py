@@ -117,6 +117,7 @@ protocols = imap
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 mail_fsync = never
 maildir_very_dirty_syncs = yes
@@ -130,6 +131,7 @@ imap_capability = +SPECIAL-USE
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%n {self.passwd_dir}/%n
+  default_fields = nodelay=yes
 }}
 userdb {{
   driver = static
@@ -151,8 +153,12 @@ service imap-login {{
   {chroot}
   process_min_avail = 1
 }}
+# No growing delays after the wrong-password tests: they share 127.0.0.1 with every test.
 service anvil {{
   {chroot}
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 service doveadm {{
   inet_listener {{
