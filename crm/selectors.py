@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from crm.addresses import address_search_forms, normalize_address
@@ -25,7 +25,8 @@ def records_by_address(addresses):
         rows = (
             EmailAddress.objects.filter(normalized__in=addresses[start : start + CHUNK])
             .select_related("contact", "customer")
-            .order_by("customer_id", "contact_id", "pk")
+            # Contacts (no customer_id) first: NULLs sort first on SQLite but last on PostgreSQL.
+            .order_by(F("customer_id").asc(nulls_first=True), "contact_id", "pk")
         )
         for row in rows:
             owner = row.contact or row.customer
