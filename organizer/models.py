@@ -254,3 +254,30 @@ class MessageAddress(models.Model):
 
     def __str__(self):
         return f"{self.role}: {self.address}"
+
+
+class RemoteContentAllowance(models.Model):
+    """A user's choice to always load remote content (images) in mail from one sender.
+
+    Keyed by the sender's normal form (crm.addresses). A From header proves nothing, so this
+    only ever decides whether images load; scripts never run in a mail, whoever sent it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="remote_content_allowances"
+    )
+    address = models.CharField(_("sender address"), max_length=320)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name = _("remote content allowed for a sender")
+        verbose_name_plural = _("remote content allowed for senders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "address"], name="remotecontentallowance_unique"
+            )
+        ]
+
+    def __str__(self):
+        return self.address
