@@ -70,6 +70,16 @@ def test_htmx_gets_only_the_results(client, owner, customers):
     assert "HX-Request" in response["Vary"]
 
 
+def test_search_and_pagination_replace_the_results_element_itself(client, owner, db):
+    for n in range(26):
+        make_customer(f"Kunde {n:02d}")
+    client.force_login(owner)
+    html = client.get(LIST).content.decode()
+    # The partial brings its own <div id="results">: swapping inside it would nest a second one.
+    assert 'hx-target="#results" hx-swap="outerHTML"' in html
+    assert html.count('hx-swap="outerHTML"') == 2  # the search form and the "next" link
+
+
 def test_a_history_restore_gets_the_whole_page(client, owner, customers):
     client.force_login(owner)
     response = client.get(
@@ -254,3 +264,20 @@ def test_list_queries_do_not_grow_with_the_rows(client, owner, django_assert_num
         response = client.get(LIST)
     assert response.status_code == 200
     assert EmailAddress.objects.count() == rows * 2
+
+
+# The queries of the detail page, whatever the number of contacts:
+#  1. the session, 2. the user, 3.-4. the permissions, 5. the customer, 6. its addresses,
+#  7. its contacts, 8. their addresses (prefetch), 9. its quotes, 10. its invoices.
+@pytest.mark.parametrize("rows", [3, 30])
+def test_detail_queries_do_not_grow_with_the_contacts(
+    client, owner, django_assert_num_queries, rows
+):
+    customer = make_customer(emails=["info@example.com"])
+    for n in range(rows):
+        make_contact(emails=[f"a{n}@example.com"], customers=[customer])
+        make_quote(customer)
+    client.force_login(owner)
+    with django_assert_num_queries(10):
+        response = client.get(customer.get_absolute_url())
+    assert response.status_code == 200
