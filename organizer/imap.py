@@ -272,7 +272,7 @@ def _blocked_reason(ip):
         return "multicast address"
     if ip.is_unspecified or (ip.version == 4 and ip in ipaddress.ip_network("0.0.0.0/8")):
         return "unspecified address"
-    if ip.is_reserved:
+    if ip.is_reserved and not ip.is_loopback:  # ::1 lies in IPv6's reserved ::/8
         return "reserved address"
     if not ip.is_global and not settings.ABLAGE_ALLOW_PRIVATE_IMAP_HOSTS:
         return "private or loopback address"
