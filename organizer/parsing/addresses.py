@@ -40,7 +40,17 @@ TOKEN = re.compile(
 QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPACES = re.compile(r"\s+")
-WORDS = ("atom", "qs")
+# The plain ASCII forms most mail uses: `user@host`, `Name <user@host>`, `"Name" <user@host>`.
+# A header made only of these is read by this pattern; anything else goes to the tokenizer.
+_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+"
+SIMPLE_MAILBOX = re.compile(
+    rf"""[ \t]*(?:
+        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<name>[A-Za-z0-9!#$%&'*+/?^_`{{|}}~.\- \t]*?))
+        [ \t]*<(?P<angle>{_ADDRESS})>
+        | (?P<bare>{_ADDRESS})
+    )[ \t]*(?:,|$)""",
+    re.VERBOSE,
+)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -233,9 +243,7 @@ def _mailboxes_of_item(tokens, where, defects, result):
         problems.append("'>' without '<'")
     address = _addr_spec(angle, problems)
     name = _phrase(phrase, where, defects) or _comment_name(rest, where, defects)
-    if not address:
-        problems.append("empty address <>")
-    else:
+    if address:  # an empty <> (a null sender) is no mailbox
         _add(result, name, address, where, defects)
     rest = _strip([t for t in rest if t[0] != "cm"])
     if rest:
@@ -244,15 +252,15 @@ def _mailboxes_of_item(tokens, where, defects, result):
 
 
 def _add(result, name, address, where, defects):
+    if CONTROL.search(address) or CONTROL.search(name):
+        result.problems.append("control characters")
+        name, address = CONTROL.sub("", name), CONTROL.sub("", address)
     name = clean_text(name)
     address = clean_text(address).strip()
     if not address:
         return
     if "@" in name:
         result.names_like_addresses.append(name)
-    if CONTROL.search(address) or CONTROL.search(name):
-        result.problems.append("control characters")
-        name, address = CONTROL.sub("", name), CONTROL.sub("", address)
     result.mailboxes.append(Mailbox(name, address, normalize(address)))
 
 
@@ -263,6 +271,9 @@ def parse_address_list(value, where, defects, hint=None):
     text = decode_raw(unfold(value), where, defects, hint)
     if not text.strip():
         return result
+    if text.isascii() and _read_simple(text, result):
+        return result
+    result = AddressList()
     tokens = _tokens(text, result.problems)
     item, in_angle, in_group = [], False, False
     for token in tokens:
@@ -300,6 +311,28 @@ def parse_address_list(value, where, defects, hint=None):
         unique = list(dict.fromkeys(result.problems))
         defects.append(f"{where}: " + "; ".join(unique))
     return result
+
+
+def _read_simple(text, result):
+    """Read a header made only of simple mailboxes; False (result then unusable) otherwise."""
+    if "=?" in text or CONTROL.search(text):
+        return False
+    position, end = 0, len(text)
+    while position < end:
+        match = SIMPLE_MAILBOX.match(text, position)
+        if match is None or match.end() == position:
+            return False
+        position = match.end()
+        address = match.group("angle") or match.group("bare")
+        name = match.group("quoted")
+        if name is None:
+            name = match.group("name") or ""
+        if name:
+            name = SPACES.sub(" ", name).strip() if ("  " in name or "\t" in name) else name.strip()
+        if "@" in name:
+            result.names_like_addresses.append(name)
+        result.mailboxes.append(Mailbox(name, address, normalize(address)))
+    return True
 
 
 @dataclass

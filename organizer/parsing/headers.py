@@ -147,7 +147,8 @@ def parse_params(value, where, defects, hint=None):
         return "", {}
     if ";" not in value and '"' not in value:
         return unfold(value).strip().lower(), {}
-    parts = _split_params(unfold(value))
+    value = unfold(value)
+    parts = _split_params(value) if '"' in value else value.split(";")
     main = parts[0].strip().lower()
     plain, sections = {}, {}
     for part in parts[1:]:

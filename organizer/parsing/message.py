@@ -1,6 +1,7 @@
 """parse_message() and get_part(): raw RFC 822 bytes in, plain data out. Neither ever raises."""
 
 import email
+import email.errors
 import email.parser
 import email.policy
 import hashlib
@@ -28,7 +29,7 @@ from .mime import (
     tnef_file,
     tnef_name,
 )
-from .model import Attachment, Mailbox, ParsedMessage
+from .model import Attachment, Mailbox, ParsedMessage  # noqa: F401 (re-exported)
 
 LEADING_JUNK = b"\r\n\t \xef\xbb\xbf"
 TNEF_PATH = re.compile(r"^([0-9.]+)/tnef:(\d+)$")
@@ -70,7 +71,14 @@ def load(raw, defects):
         defects.append("empty message")
         return None
     try:
-        return email.message_from_bytes(data)
+        message = email.message_from_bytes(data)
+        if not message._headers or any(
+            isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in message.defects
+        ):
+            repaired = _repair_headers(data, defects)
+            if repaired is not None:
+                message = email.message_from_bytes(repaired)
+        return message
     except RecursionError:
         defects.append("MIME parts nested too deeply to read; only the headers were read")
     except Exception as error:  # noqa: BLE001
@@ -84,6 +92,42 @@ def load(raw, defects):
         return None
     message._ablage_no_recovery = True
     return message
+
+
+HEADER_LINE = re.compile(rb"^[!-9;-~]+:")
+SPACED_HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]+:")
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAX_JUNK_LINES = 2
+
+
+def _repair_headers(data, defects):
+    """The header block with obsolete `Name :` lines fixed and at most two junk lines dropped,
+    when headers follow them (compat32 ends the headers at the first line it cannot read, and
+    the From below such a line would be lost). None when there is nothing to repair."""
+    end = HEADER_END.search(data)
+    if end is None:
+        return None
+    lines = data[: end.start()].split(b"\n")
+    out, notes, last_junk, seen_header_after_junk = [], [], None, False
+    for index, line in enumerate(lines):
+        bare = line.rstrip(b"\r")
+        spaced = SPACED_HEADER_LINE.match(bare)
+        if HEADER_LINE.match(bare) or bare[:1] in (b" ", b"\t"):
+            out.append(line)
+            seen_header_after_junk = seen_header_after_junk or last_junk is not None
+        elif spaced:
+            out.append(spaced.group(1) + b":" + line[spaced.end() :])
+            notes.append(f"a space before the colon of header {spaced.group(1)[:40]!r}")
+        elif index == 0 and bare.startswith(b"From "):
+            out.append(line)  # mbox envelope line
+        else:
+            last_junk = index
+            notes.append(f"a malformed header line {bare[:40]!r} was skipped")
+    junk = sum(1 for n in notes if "skipped" in n)
+    if not notes or junk > MAX_JUNK_LINES or (junk and not seen_header_after_junk):
+        return None
+    defects.extend(n.replace("b'", "'") for n in notes)
+    return b"\n".join(out) + data[end.start() :]
 
 
 def _header_map(message):
@@ -186,20 +230,11 @@ def _make_clean(parsed):
     for name in ("message_id", "in_reply_to", "subject", "text_body", "html_body", "from_problem"):
         setattr(parsed, name, clean_text(getattr(parsed, name)))
     parsed.references = [clean_text(r) for r in parsed.references]
-    for name in ("from_", "sender", "reply_to", "to", "cc", "bcc"):
-        for mailbox in getattr(parsed, name):
-            _clean_mailbox(mailbox)
-    if parsed.author is not None:
-        _clean_mailbox(parsed.author)
+    # Mailboxes are clean by construction (addresses._add / _read_simple).
     for attachment in parsed.attachments:
         attachment.name = clean_text(attachment.name)
         attachment.content_type = clean_text(attachment.content_type)
     parsed.defects = [clean_text(d) for d in dict.fromkeys(parsed.defects)]
-
-
-def _clean_mailbox(mailbox: Mailbox):
-    mailbox.name = clean_text(mailbox.name)
-    mailbox.address = clean_text(mailbox.address)
 
 
 def get_part(raw: bytes, part: str):

@@ -174,10 +174,11 @@ def content_type(node, where, defects, hint=None):
 
 def kind(node):
     payload = node._payload
-    maintype = node.get_content_maintype()
+    ctype = node.get_content_type()
+    maintype = ctype.partition("/")[0]
     if isinstance(payload, list):
         if maintype == "message":
-            if node.get_content_type() in INNER_MESSAGE_TYPES and len(payload) == 1:
+            if ctype in INNER_MESSAGE_TYPES and len(payload) == 1:
                 return MESSAGE
             return LEAF
         return MULTIPART
@@ -323,6 +324,12 @@ class Walker:
         )
         filename = disposition_params.get("filename") or params.get("name") or ""
         data = payload_bytes(node, where, self.defects)
+        if ctype.startswith("multipart/"):
+            # A multipart whose parts could not be found: its body is all there is.
+            if data.strip():
+                ctype = "text/plain"
+            else:
+                return
         if ctype in BODY_TYPES and disposition != "attachment" and not filename:
             text = decode_bytes(data, params.get("charset"), where, self.defects)
             text = LINE_ENDINGS.sub("\n", clean_text(text))
