@@ -11,6 +11,7 @@ from archiving import selectors, services
 from archiving.forms import BlockEntryForm
 from archiving.models import BlockedAddress, FiledMail
 from crm.models import user_can_view_record
+from crm.views import render_record_tab
 
 PAGE_SIZE = 25
 
@@ -26,13 +27,8 @@ def record_archive(request, content_type_id, object_id):
     page = Paginator(selectors.filed_mails_for_record(record, search), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    context = {"record": record, "page": page, "search": search, "section": "crm"}
-    template = "archiving/record_archive.html"
-    if request.htmx:
-        template += "#archive"
-    response = render(request, template, context)
-    response["Vary"] = "HX-Request"
-    return response
+    context = {"page": page, "search": search}
+    return render_record_tab(request, record, "archive", "archiving/_record_archive.html", context)
 
 
 def get_filed_mail_for_user(request, pk):

@@ -27,6 +27,7 @@ with content_type_id = ContentType.objects.get_for_model(record).pk.
 """
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -135,7 +136,15 @@ def record_tabs(record):
             "url": reverse(f"crm:{kind}_master_data", args=[record.pk]),
         },
     ]
-    # E-Mail-Archiv: the archiving app's tab is appended here (see the module docstring).
+    # E-Mail-Archiv: the archiving app's tab, wired by URL name only (crm never imports it).
+    content_type_id = ContentType.objects.get_for_model(record).pk
+    tabs.append(
+        {
+            "id": "archive",
+            "label": _("E-mail archive"),
+            "url": reverse("archiving:record_archive", args=[content_type_id, record.pk]),
+        }
+    )
     return tabs
 
 
