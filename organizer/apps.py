@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class OrganizerConfig(AppConfig):
     name = "organizer"
     verbose_name = _("Organizer")
+
+    def ready(self):
+        from organizer.schedules import register_after_migrate
+
+        post_migrate.connect(register_after_migrate, sender=self)
