@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archiving import views
+from archiving import mail_views, views
 
 app_name = "archiving"
 urlpatterns = [
@@ -8,4 +8,17 @@ urlpatterns = [
     path("mail/<int:pk>/", views.filed_mail_detail, name="filed_mail"),
     path("blocklist/", views.blocklist, name="blocklist"),
     path("blocklist/<int:pk>/remove/", views.blocklist_remove, name="blocklist_remove"),
+]
+
+# The filed mail's content (archiving/mail_views.py, on organizer.mailview).
+urlpatterns += [
+    path("mail/<int:pk>/html/", mail_views.filed_mail_html, name="mail_html"),
+    path("mail/<int:pk>/inline/<path:part>", mail_views.filed_mail_inline, name="mail_inline"),
+    path("mail/<int:pk>/part/<path:part>", mail_views.filed_mail_attachment, name="mail_part"),
+    path("mail/<int:pk>/source/", mail_views.filed_mail_source, name="mail_raw"),
+    path(
+        "mail/<int:pk>/remote-content/",
+        mail_views.filed_mail_remote_content,
+        name="mail_remote",
+    ),
 ]
