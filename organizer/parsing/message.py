@@ -23,6 +23,7 @@ from .mime import (
     flatten,
     header,
     inner_message_name,
+    inner_of,
     kind,
     locate,
     payload_bytes,
@@ -263,7 +264,7 @@ def _get_part(raw, part):
     ctype, params = content_type(node, where, defects)
     _, disposition_params = parse_params(header(node, "content-disposition"), where, defects)
     if node_kind == MESSAGE:
-        inner = node._payload[0]
+        inner = inner_of(node)
         subject = decode_header(header(inner, "subject"), where, defects)
         name = inner_message_name(disposition_params, params, subject)
         return name, node.get_content_type(), flatten(inner, defects, where)

@@ -11,8 +11,6 @@ reports always leads get_part() to the same bytes.
 import binascii
 import email
 import email.errors
-import email.generator
-import io
 import mimetypes
 import re
 from dataclasses import dataclass, field
@@ -36,6 +34,14 @@ QP_SPACE_BEFORE_BREAK = re.compile(rb"=[ \t]+(?=\r?\n)")
 BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 LINE_ENDINGS = re.compile(r"\r\n?")
+CRLF = b"\r\n"
+META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
+TEXT_EXTENSIONS = {
+    "message/delivery-status": ".txt",
+    "message/disposition-notification": ".txt",
+    "text/rfc822-headers": ".txt",
+    "message/rfc822-headers": ".txt",
+}
 
 DEFECT_TEXT = {
     "NoBoundaryInMultipartDefect": "a multipart without a boundary",
@@ -140,19 +146,40 @@ def payload_bytes(node, where, defects):
 
 
 def flatten(node, defects, where, body_only=False):
-    """Bytes of a parsed message (or message-like part), re-generated from the parse tree."""
-    buffer = io.BytesIO()
+    """Bytes of a parsed message (or message-like part), rebuilt from the parse tree: raw
+    header lines as received, bodies as received, the parts between their boundaries."""
     try:
-        generator = email.generator.BytesGenerator(buffer, mangle_from_=False, maxheaderlen=0)
         if body_only:
-            for child in node._payload:
-                generator.flatten(child, linesep="\r\n")
-        else:
-            generator.flatten(node, linesep="\r\n")
-    except Exception as error:  # noqa: BLE001 - deeply nested or odd trees
+            return b"".join(_serialize(child) for child in node._payload)
+        return _serialize(node)
+    except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurd nesting
         defects.append(f"could not rebuild the bytes of {where} ({type(error).__name__})")
         return b""
-    return buffer.getvalue()
+
+
+def _serialize(node):
+    out = [to_bytes(name) + b": " + to_bytes(value) + CRLF for name, value in node._headers]
+    out.append(CRLF)
+    payload = node._payload
+    if isinstance(payload, list):
+        if node.get_content_maintype() == "multipart":
+            try:
+                boundary = (node.get_boundary() or "").encode("ascii", "replace")
+            except Exception:  # noqa: BLE001
+                boundary = b""
+            boundary = boundary or b"boundary"
+            if node.preamble:
+                out.append(to_bytes(node.preamble) + CRLF)
+            for child in payload:
+                out.append(b"--" + boundary + CRLF + _serialize(child) + CRLF)
+            out.append(b"--" + boundary + b"--" + CRLF)
+            if node.epilogue:
+                out.append(to_bytes(node.epilogue))
+        else:
+            out.extend(_serialize(child) for child in payload)
+    else:
+        out.append(to_bytes(payload or ""))
+    return b"".join(out)
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -196,7 +223,7 @@ def children(node):
     payload = node._payload
     if isinstance(payload, list):
         if node.get_content_maintype() == "message":
-            inner = payload[0] if payload else None
+            inner = inner_of(node) if payload else None
             if inner is None:
                 result = []
             elif isinstance(inner._payload, list) and inner.get_content_maintype() == "multipart":
@@ -209,6 +236,32 @@ def children(node):
         result = _recover_multipart(node) if node.get_content_maintype() == "multipart" else []
     node._ablage_children = result
     return result
+
+
+def inner_of(node):
+    """The mail inside a message/rfc822 part. RFC 2046 forbids encoding such a part, but some
+    servers base64-encode it anyway; compat32 then parses the encoded text as a mail."""
+    cached = getattr(node, "_ablage_inner", None)
+    if cached is not None:
+        return cached
+    inner = node._payload[0]
+    encoding = (header(node, "content-transfer-encoding") or "").strip().lower()
+    if "base64" in encoding or encoding.startswith("quoted"):
+        text = _serialize(inner)
+        scratch = []
+        data = (
+            decode_base64(text, "", scratch)
+            if "base64" in encoding
+            else decode_quoted_printable(text)
+        )
+        try:
+            decoded = email.message_from_bytes(data.lstrip(b"\r\n"))
+        except Exception:  # noqa: BLE001
+            decoded = None
+        if decoded is not None and decoded._headers:
+            inner = decoded
+    node._ablage_inner = inner
+    return inner
 
 
 def _recover_multipart(node):
@@ -331,7 +384,10 @@ class Walker:
             else:
                 return
         if ctype in BODY_TYPES and disposition != "attachment" and not filename:
-            text = decode_bytes(data, params.get("charset"), where, self.defects)
+            charset = params.get("charset")
+            if not charset and ctype == "text/html":
+                charset = _meta_charset(data)
+            text = decode_bytes(data, charset, where, self.defects)
             text = LINE_ENDINGS.sub("\n", clean_text(text))
             (content.texts if ctype == "text/plain" else content.htmls).append(text)
             return
@@ -365,7 +421,7 @@ class Walker:
 
     def inner_message(self, node, path, depth):
         where = describe(path)
-        inner = node._payload[0]
+        inner = inner_of(node)
         summary_defects = self.defects
         _, disposition_params = parse_params(
             header(node, "content-disposition"), where, self.defects, self.hint
@@ -434,11 +490,16 @@ def sanitize_name(name):
     return name[:255]
 
 
+def _meta_charset(data):
+    match = META_CHARSET.search(data[:4096])
+    return match.group(1).decode("ascii") if match else None
+
+
 def attachment_name(filename, ctype, path):
     name = sanitize_name(filename)
     if name:
         return name
-    extension = mimetypes.guess_extension(ctype) or ".bin"
+    extension = TEXT_EXTENSIONS.get(ctype) or mimetypes.guess_extension(ctype) or ".bin"
     return f"part-{path}{extension}"
 
 

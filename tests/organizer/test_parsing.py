@@ -1,5 +1,6 @@
 """parse_message on the structures of ../shared/cases (our own minimal inputs, same structure)."""
 
+import base64
 from datetime import UTC, datetime
 
 from organizer.parsing import get_part, normalize_message_id, parse_message
@@ -470,3 +471,56 @@ def test_get_part_returns_none_for_paths_that_do_not_exist():
 
     for path in ("", "0", "9", "1.5", "abc", "2/tnef:0", "../1", "1" * 50):
         assert get_part(raw, path) is None
+
+
+def test_base64_encoded_forwarded_mail_is_still_read():
+    inner = (
+        b"From: Mira Albrecht <mira.albrecht@example.org>\r\nSubject: Innen\r\n"
+        b"Content-Type: multipart/mixed; boundary=i\r\n\r\n"
+        b"--i\r\nContent-Type: text/plain\r\n\r\nInnerer Text\r\n"
+        b"--i\r\nContent-Type: image/png; name=a.png\r\nContent-Transfer-Encoding: base64\r\n"
+        b"\r\nAAAA\r\n--i--\r\n"
+    )
+    raw = (
+        b"From: Tomasz Wendt <tomasz.wendt@example.de>\r\n"
+        b"Content-Type: multipart/mixed; boundary=o\r\n\r\n"
+        b"--o\r\nContent-Type: text/plain\r\n\r\nAussen\r\n"
+        b"--o\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + base64.encodebytes(inner).replace(b"\n", b"\r\n")
+        + b"--o--\r\n"
+    )
+    parsed = parse_message(raw)
+
+    (forwarded,) = parsed.attachments
+    assert forwarded.inner["subject"] == "Innen"
+    assert forwarded.inner["text"] == "Innerer Text"
+    assert get_part(raw, "2.2") == ("a.png", "image/png", b"\x00\x00\x00")
+    assert parsed.text_body == "Aussen"
+
+
+def test_html_without_charset_parameter_uses_its_meta_charset():
+    raw = (
+        b"From: a@example.org\r\nContent-Type: text/html\r\n\r\n"
+        b'<html><head><meta charset="iso-8859-2"></head><body>\xb3\xf3d\xbc</body></html>'
+    )
+
+    assert parse_message(raw).text_body == "łódź"
+
+
+def test_delivery_report_lists_its_status_as_a_text_attachment():
+    raw = (
+        b"From: MAILER-DAEMON@example.org\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n"
+        b"--r\r\nContent-Type: text/plain\r\n\r\nZustellung fehlgeschlagen.\r\n"
+        b"--r\r\nContent-Type: message/delivery-status\r\n\r\n"
+        b"Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        b"Final-Recipient: rfc822; weg@example.de\r\nAction: failed\r\n"
+        b"--r--\r\n"
+    )
+    parsed = parse_message(raw)
+
+    assert parsed.text_body == "Zustellung fehlgeschlagen."
+    (status,) = parsed.attachments
+    assert (status.name, status.content_type) == ("part-2.txt", "message/delivery-status")
+    assert b"Action: failed" in get_part(raw, "2")[2]
+    assert "weg@example.de" not in [m.normalized for m in parsed.to + parsed.cc]
