@@ -109,3 +109,50 @@ def make_raw_mail(
     lines += list(headers)
     lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8"]
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode("utf-8")
+
+
+def make_filed_mail(record=None, *, subject="Angebot", date=None, source="auto", **fields):
+    """A filed mail (the archive's copy, no mailbox needed), filed at `record` when given."""
+    from datetime import UTC, datetime
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from archiving.models import FiledMail, Filing
+
+    n = next(_counter)
+    date = date or datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    fields.setdefault(
+        "from_addresses",
+        [
+            {
+                "name": "Mira Albrecht",
+                "address": "mira@example.org",
+                "normalized": "mira@example.org",
+            }
+        ],
+    )
+    fields.setdefault("author_address", "mira@example.org")
+    fields.setdefault("author_name", "Mira Albrecht")
+    fields.setdefault("search_addresses", "mira@example.org")
+    mail = FiledMail.objects.create(
+        identity=f"{n:064x}",
+        fingerprint=f"{n:064x}",
+        raw_path=f"raw/none/{n}.eml",
+        message_id=f"<filed{n}@example.org>",
+        subject=subject,
+        date=date,
+        **fields,
+    )
+    if record is not None:
+        Filing.objects.create(
+            filed_mail=mail,
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=record.pk,
+            mail_date=date,
+            direction="in",
+            source=source,
+            matched_address="mira@example.org",
+            matched_role="from",
+            reason="sender (From) mira@example.org",
+        )
+    return mail
