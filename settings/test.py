@@ -9,7 +9,10 @@ os.environ.setdefault("MAIL_PASSWORD_KEY", "test-mail-password-key")
 os.environ.setdefault("ABLAGE_DATA_DIR", tempfile.mkdtemp(prefix="ablage-test-"))
 
 from settings.base import *  # noqa: E402,F403
-from settings.base import STORAGES  # noqa: E402
+from settings.base import STATIC_ROOT, STORAGES  # noqa: E402
+
+# WhiteNoise warns about a missing static root on every request; the finders serve the files.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
