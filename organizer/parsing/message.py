@@ -20,17 +20,15 @@ from .mime import (
     body_text,
     content_type,
     describe,
-    flatten,
-    header,
     inner_message_name,
     inner_of,
     kind,
     locate,
-    payload_bytes,
-    tnef_file,
     tnef_name,
 )
-from .model import Attachment, Mailbox, ParsedMessage  # noqa: F401 (re-exported)
+from .model import ParsedMessage
+from .tnef import tnef_file
+from .transfer import flatten, header, payload_bytes
 
 LEADING_JUNK = b"\r\n\t \xef\xbb\xbf"
 TNEF_PATH = re.compile(r"^([0-9.]+)/tnef:(\d+)$")
@@ -280,12 +278,4 @@ def _get_part(raw, part):
     return attachment_name(filename, ctype, path), ctype, data
 
 
-__all__ = [
-    "Attachment",
-    "Mailbox",
-    "ParsedMessage",
-    "get_part",
-    "identity_key",
-    "normalize_message_id",
-    "parse_message",
-]
+__all__ = ["get_part", "identity_key", "parse_message"]

@@ -8,33 +8,35 @@ body of a single-part message is 1; the parts of a message/rfc822 at path P are 
 reports always leads get_part() to the same bytes.
 """
 
-import binascii
 import email
-import email.errors
 import mimetypes
 import re
 from dataclasses import dataclass, field
 
+from .addresses import parse_address_list
 from .charsets import clean_text, decode_bytes
 from .headers import decode_header, parse_date, parse_params, to_bytes
 from .htmltext import html_to_text
 from .model import Attachment
+from .tnef import read_tnef
+from .transfer import (
+    decode_base64,
+    decode_quoted_printable,
+    flatten,
+    header,
+    payload_bytes,
+    serialize,
+)
 
 MAX_DEPTH = 30
 MAX_PARTS = 1000
-MAX_TNEF_BYTES = 64 * 1024 * 1024
-MAX_TNEF_FILES = 500
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 INNER_MESSAGE_TYPES = {"message/rfc822", "message/global", "message/news"}
 BODY_TYPES = {"text/plain", "text/html"}
 
-BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
-NOT_BASE64 = bytes(sorted(set(range(256)) - set(BASE64_ALPHABET)))
-QP_SPACE_BEFORE_BREAK = re.compile(rb"=[ \t]+(?=\r?\n)")
 BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 LINE_ENDINGS = re.compile(r"\r\n?")
-CRLF = b"\r\n"
 META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
 TEXT_EXTENSIONS = {
     "message/delivery-status": ".txt",
@@ -67,119 +69,8 @@ class Content:
     fallback_texts: list = field(default_factory=list)
 
 
-def header(node, name):
-    """First raw value of a header of one part, or None (compat32 values, 8-bit escaped)."""
-    for key, value in node._headers:
-        if key.lower() == name:
-            return value
-    return None
-
-
 def describe(path):
     return f"part {path}" if path else "the message"
-
-
-# --- transfer decoding ---------------------------------------------------------------------
-
-
-def decode_base64(data, where, defects):
-    clean = data.translate(None, NOT_BASE64)
-    body = clean.rstrip(b"=")
-    chunks = [c for c in body.split(b"=") if c] if b"=" in body else [body]
-    if len(chunks) > 1:
-        defects.append(f"base64 in separately padded chunks in {where}")
-    out = []
-    for chunk in chunks:
-        if len(chunk) % 4 == 1:
-            defects.append(f"truncated base64 in {where}; one stray character dropped")
-            chunk = chunk[:-1]
-        try:
-            out.append(binascii.a2b_base64(chunk + b"=" * (-len(chunk) % 4)))
-        except binascii.Error:
-            defects.append(f"undecodable base64 in {where}")
-    return b"".join(out)
-
-
-def decode_quoted_printable(data):
-    return binascii.a2b_qp(QP_SPACE_BEFORE_BREAK.sub(b"=", data))
-
-
-def decode_uuencode(data, where, defects):
-    out = []
-    started = False
-    for line in data.splitlines():
-        if not started:
-            started = line.startswith(b"begin ")
-            continue
-        if line.strip() in (b"end", b""):
-            if line.strip() == b"end":
-                break
-            continue
-        try:
-            out.append(binascii.a2b_uu(line))
-        except binascii.Error:
-            try:  # some encoders write too much padding; trim to the declared length
-                length = ((line[0] - 32) & 63) * 4 // 3
-                out.append(binascii.a2b_uu(line[: length + 1]))
-            except (binascii.Error, IndexError):
-                defects.append(f"broken uuencoded line in {where}")
-    return b"".join(out)
-
-
-def payload_bytes(node, where, defects):
-    """The decoded bytes of a leaf part (or the flattened bytes of a message-like part)."""
-    payload = node._payload
-    if isinstance(payload, list):
-        return flatten(node, defects, where, body_only=True)
-    data = to_bytes(payload or "")
-    encoding = (header(node, "content-transfer-encoding") or "").strip().lower().strip("\"'")
-    if not encoding or encoding in ("7bit", "8bit", "binary", "7-bit", "8-bit"):
-        return data
-    if "base64" in encoding or encoding == "b":
-        return decode_base64(data, where, defects)
-    if encoding.startswith("quoted") or encoding == "qp":
-        return decode_quoted_printable(data)
-    if encoding in ("x-uuencode", "uuencode", "x-uue", "uue"):
-        return decode_uuencode(data, where, defects)
-    defects.append(f"unknown transfer encoding {encoding[:30]!r} in {where}; read as is")
-    return data
-
-
-def flatten(node, defects, where, body_only=False):
-    """Bytes of a parsed message (or message-like part), rebuilt from the parse tree: raw
-    header lines as received, bodies as received, the parts between their boundaries."""
-    try:
-        if body_only:
-            return b"".join(_serialize(child) for child in node._payload)
-        return _serialize(node)
-    except Exception as error:  # noqa: BLE001 - e.g. RecursionError on absurd nesting
-        defects.append(f"could not rebuild the bytes of {where} ({type(error).__name__})")
-        return b""
-
-
-def _serialize(node):
-    out = [to_bytes(name) + b": " + to_bytes(value) + CRLF for name, value in node._headers]
-    out.append(CRLF)
-    payload = node._payload
-    if isinstance(payload, list):
-        if node.get_content_maintype() == "multipart":
-            try:
-                boundary = (node.get_boundary() or "").encode("ascii", "replace")
-            except Exception:  # noqa: BLE001
-                boundary = b""
-            boundary = boundary or b"boundary"
-            if node.preamble:
-                out.append(to_bytes(node.preamble) + CRLF)
-            for child in payload:
-                out.append(b"--" + boundary + CRLF + _serialize(child) + CRLF)
-            out.append(b"--" + boundary + b"--" + CRLF)
-            if node.epilogue:
-                out.append(to_bytes(node.epilogue))
-        else:
-            out.extend(_serialize(child) for child in payload)
-    else:
-        out.append(to_bytes(payload or ""))
-    return b"".join(out)
 
 
 # --- the tree ------------------------------------------------------------------------------
@@ -247,7 +138,7 @@ def inner_of(node):
     inner = node._payload[0]
     encoding = (header(node, "content-transfer-encoding") or "").strip().lower()
     if "base64" in encoding or encoding.startswith("quoted"):
-        text = _serialize(inner)
+        text = serialize(inner)
         scratch = []
         data = (
             decode_base64(text, "", scratch)
@@ -466,8 +357,6 @@ def tnef_name(name, index):
 
 
 def _address_text(node, name, where, defects):
-    from .addresses import parse_address_list
-
     values = [v for k, v in node._headers if k.lower() == name]
     mailboxes = []
     for value in values:
@@ -501,40 +390,3 @@ def attachment_name(filename, ctype, path):
         return name
     extension = TEXT_EXTENSIONS.get(ctype) or mimetypes.guess_extension(ctype) or ".bin"
     return f"part-{path}{extension}"
-
-
-def read_tnef(data, where, defects):
-    """([(file name, bytes)], body text) of a TNEF blob; ([], "") with a defect when it is junk."""
-    if len(data) > MAX_TNEF_BYTES:
-        defects.append(f"TNEF data in {where} too large to unpack")
-        return [], ""
-    try:
-        import tnefparse
-
-        tnef = tnefparse.TNEF(data, do_checksum=False)
-    except Exception as error:  # noqa: BLE001 - tnefparse raises anything on junk
-        defects.append(f"unreadable TNEF (winmail.dat) in {where} ({type(error).__name__})")
-        return [], ""
-    files = []
-    for attachment in tnef.attachments[:MAX_TNEF_FILES]:
-        try:
-            name = attachment.long_filename() or attachment.name
-        except Exception:  # noqa: BLE001
-            name = ""
-        if isinstance(name, bytes):
-            name = decode_bytes(name, None, where, defects)
-        file_data = attachment.data if isinstance(attachment.data, bytes) else b""
-        files.append((str(name or "").strip("\x00"), file_data))
-    body = ""
-    for candidate, is_html in ((tnef.body, False), (tnef.htmlbody, True)):
-        if not candidate or body:
-            continue
-        if isinstance(candidate, bytes):
-            candidate = decode_bytes(candidate.rstrip(b"\x00"), None, where, defects)
-        body = html_to_text(candidate) if is_html else clean_text(str(candidate))
-    return files, LINE_ENDINGS.sub("\n", body)
-
-
-def tnef_file(data, index):
-    files, _ = read_tnef(data, "winmail.dat", [])
-    return files[index] if 0 <= index < len(files) else None
