@@ -159,8 +159,8 @@ def _comment_name(tokens, where, defects):
 
 
 def _addr_spec(tokens, problems):
-    """The address inside angle brackets, as written, without comments, whitespace and route."""
-    tokens = [t for t in tokens if t[0] not in ("ws", "cm")]
+    """The address inside angle brackets, as written, without comments and route. White space
+    between two words is kept (making the address invalid) rather than silently joined."""
     colons = [i for i, t in enumerate(tokens) if t[0] == ":"]
     if colons:  # obsolete source route: <@relay.example:user@host.example>
         tokens = tokens[colons[-1] + 1 :]
@@ -168,7 +168,20 @@ def _addr_spec(tokens, problems):
         problems.append("more than one @ in an address")
     if any(t[0] in (",", ";", ":", "<") for t in tokens):
         problems.append("unexpected character inside angle brackets")
-    return "".join(_written(kind, value) for kind, value in tokens if kind not in (",", ";"))
+    out, space = [], False
+    for kind, value in tokens:
+        if kind in ("ws", "cm"):
+            space = bool(out)
+            continue
+        if kind in (",", ";"):
+            continue
+        text = _written(kind, value)
+        if space and not (out[-1].endswith((".", "@")) or text.startswith((".", "@"))):
+            problems.append("white space inside an address")
+            out.append(" ")
+        space = False
+        out.append(text)
+    return "".join(out)
 
 
 def _bare_addresses(tokens, problems):

@@ -524,3 +524,27 @@ def test_delivery_report_lists_its_status_as_a_text_attachment():
     assert (status.name, status.content_type) == ("part-2.txt", "message/delivery-status")
     assert b"Action: failed" in get_part(raw, "2")[2]
     assert "weg@example.de" not in [m.normalized for m in parsed.to + parsed.cc]
+
+
+def test_a_malformed_header_line_is_skipped_and_the_headers_below_it_are_used():
+    raw = (
+        b"Received: from mx.example.org\r\n"
+        b"garbage line without a colon\r\n"
+        b"Subject : Hallo\r\n"
+        b"From: Mira Albrecht <mira.albrecht@example.org>\r\n"
+        b"\r\nText\r\n"
+    )
+    parsed = parse_message(raw)
+
+    assert parsed.author.normalized == "mira.albrecht@example.org"
+    assert parsed.subject == "Hallo"
+    assert parsed.text_body == "Text\n"
+    assert any("garbage line" in d for d in parsed.defects)
+
+
+def test_a_body_without_separator_line_is_not_taken_for_headers():
+    raw = b"From: Mira <mira.albrecht@example.org>\r\nSubject: x\r\nHallo Welt\r\nZeile 2\r\n"
+    parsed = parse_message(raw)
+
+    assert parsed.author.normalized == "mira.albrecht@example.org"
+    assert parsed.text_body == "Hallo Welt\nZeile 2\n"

@@ -53,6 +53,7 @@ def test_from_with_one_clear_mailbox_names_the_author(from_header, author):
         ("mira.albrecht@example.org@example.de", "ambiguous"),
         ("Mira \\ <mira.albrecht@example.org>", "ambiguous"),
         ("Mira\x01 <mira.albrecht@example.org>", "ambiguous"),
+        ("Mira <mira albrecht@example.org>", "ambiguous"),
         # Several authors: RFC 5322 allows them, but none of them is *the* author.
         ("mira.albrecht@example.org, tomasz.wendt@example.de", "several"),
         (
