@@ -3,9 +3,12 @@
 import base64
 import random
 
+import pytest
+from django.db import connection
+
 from organizer.parsing import get_part, parse_message
 from tests.organizer import mails
-from tests.organizer.parsing_checks import assert_parts_match, assert_storable
+from tests.organizer.parsing_checks import assert_parts_match, assert_storable, strings_of
 
 SAMPLES = [
     mails.DISPLAY_NAME_COMMA,
@@ -164,3 +167,18 @@ def test_truncated_base64_attachment_decodes_what_is_there():
 def test_non_bytes_input_is_accepted():
     assert parse_message(bytearray(mails.DISPLAY_NAME_COMMA)).author is not None
     assert parse_message(memoryview(mails.DISPLAY_NAME_COMMA)).author is not None
+
+
+@pytest.mark.django_db
+def test_parsed_strings_round_trip_through_the_database():
+    hostile = [
+        *SAMPLES,
+        b"From: Mi\x00ra <a@example.org>\r\nSubject: \xed\xa0\x80 \xff\r\n\r\nx\x00\xed\xa0\x80",
+        b"From: a@example.org\r\nContent-Type: text/plain; charset=utf-7\r\n\r\nA+2D0-B",
+    ]
+    with connection.cursor() as cursor:
+        for raw in hostile:
+            for text in set(strings_of(parse_message(raw))):
+                cursor.execute("SELECT CAST(%s AS text)", [text])
+
+                assert cursor.fetchone()[0] == text
