@@ -208,7 +208,7 @@ def decode_bytes(data, label, where, defects):
         return ""
     if not label:
         if data.isascii():
-            return data.decode("ascii")
+            return _escaped_japanese(data) or data.decode("ascii")
         text, used = _fallback(data)
         defects.append(f"8-bit text without a charset in {where}; decoded as {used}")
         return text
@@ -269,6 +269,18 @@ def decode_bytes(data, label, where, defects):
         return text
     defects.append(f"invalid {_show(label)} data in {where}; undecodable bytes replaced")
     return text
+
+
+def _escaped_japanese(data):
+    """Text of 7-bit ISO-2022-JP sent without a label (Japanese mailers do), else None."""
+    if b"\x1b$" not in data and b"\x1b(" not in data:
+        return None
+    for codec in JAPANESE_JIS:
+        try:
+            return data.decode(codec)
+        except UnicodeError:
+            continue
+    return None
 
 
 def decode_fallback(data):

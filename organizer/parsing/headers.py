@@ -39,6 +39,8 @@ def decode_raw(value, where, defects, hint=None):
     """Text of a header value that may carry raw 8-bit bytes: UTF-8 (RFC 6532), else `hint`
     (the message's own charset), else windows-1252."""
     if value.isascii():
+        if "\x1b" in value:  # unlabelled 7-bit ISO-2022-JP
+            return decode_bytes(value.encode("ascii"), None, where, defects)
         return value
     data = to_bytes(value)
     try:
@@ -58,7 +60,7 @@ def decode_raw(value, where, defects, hint=None):
 
 def _word_bytes(encoding, payload, where, defects):
     if encoding in "qQ":
-        return binascii.a2b_qp(payload.encode("ascii", "replace"), header=True)
+        return binascii.a2b_qp(payload.encode("utf-8", "surrogateescape"), header=True)
     data = BASE64_JUNK.sub(b"", payload.encode("ascii", "replace"))
     if len(data) % 4 == 1:
         defects.append(f"truncated base64 encoded word in {where}")

@@ -548,3 +548,12 @@ def test_a_body_without_separator_line_is_not_taken_for_headers():
 
     assert parsed.author.normalized == "mira.albrecht@example.org"
     assert parsed.text_body == "Hallo Welt\nZeile 2\n"
+
+
+def test_unlabelled_iso_2022_jp_in_header_and_body_is_read():
+    jis = "テスト".encode("iso2022_jp")
+    raw = b"From: a@example.org\r\nSubject: " + jis + b"\r\n\r\n" + jis + b"\r\n"
+    parsed = parse_message(raw)
+
+    assert parsed.subject == "テスト"
+    assert parsed.text_body == "テスト\n"
