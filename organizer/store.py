@@ -7,6 +7,7 @@ its cursor; everything here runs inside it.
 
 import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
@@ -17,6 +18,7 @@ from organizer.parsing import ParsedMessage, parse_message
 
 logger = logging.getLogger(__name__)
 
+WRITERS = 4  # threads writing raw bytes to the mail storage
 CHUNK = 500  # rows per IN (...) lookup and per bulk insert: below every database's limits
 ADDRESS_ROLES = (
     ("from_", MessageAddress.Role.FROM),
@@ -61,12 +63,21 @@ def store_batch(account, folder, items, *, reassociate=False):
         pending = [by_uid[uid] for uid in sorted(by_uid) if uid not in known]
         if not pending:
             return outcome
-        parsed = [_parse(item.raw) for item in pending]
+        # Raw bytes are written by a few threads while this one parses: file and network
+        # writes release the GIL, so storing costs little beyond the parse itself.
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="raw-writer") as pool:
+            paths = {}
+            for item in pending:
+                digest = hashlib.sha256(item.raw).hexdigest()
+                if digest not in paths:
+                    paths[digest] = pool.submit(storage.save_raw, item.raw, digest)
+            parsed = [_parse(item.raw) for item in pending]
+            paths = {digest: future.result() for digest, future in paths.items()}
         outcome.parse_failed = sum(1 for p in parsed if p.failed)
         if reassociate:
             pending, parsed = _reassociate(folder, uidvalidity, pending, parsed, outcome)
         rows = [
-            _message(account, folder, uidvalidity, item, p)
+            _message(account, folder, uidvalidity, item, p, paths)
             for item, p in zip(pending, parsed, strict=True)
         ]
         addresses = [_addresses(p) for p in parsed]
@@ -161,8 +172,8 @@ def _flags(flags):
     return flags, any(f.lower() == "\\seen" for f in flags)
 
 
-def _message(account, folder, uidvalidity, item, parsed):
-    path = storage.save_raw(item.raw, parsed.fingerprint)
+def _message(account, folder, uidvalidity, item, parsed, paths):
+    path = paths.get(parsed.fingerprint) or storage.save_raw(item.raw, parsed.fingerprint)
     flags, seen = _flags(item.flags)
     author = parsed.author
     values = {

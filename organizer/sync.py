@@ -14,6 +14,7 @@ import logging
 import random
 import secrets as token_source
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -519,37 +520,53 @@ class _Run:
         hole = None  # the lowest UID listed but not delivered: the cursor stays below it
         if self.progress:
             self.progress(folder, 0, total)
-        for batch in _batches(todo):
-            renew_lock(self.account, self.token)
-            wanted = [s.uid for s in batch]
-            fetched = conn.fetch_messages(wanted)
-            missing = set(wanted) - {m.uid for m in fetched}
-            if missing:
-                logger.warning(
-                    "%s did not deliver UIDs %s of %s",
-                    self.account.host,
-                    sorted(missing),
-                    folder.name,
-                )
-                hole = min([hole or min(missing), *missing])
-            with transaction.atomic():
-                outcome = store_batch(self.account, folder, fetched, reassociate=reassociate)
-                folder.last_uid = hole - 1 if hole else max(wanted)
-                Folder.objects.filter(pk=folder.pk).update(last_uid=folder.last_uid)
-                if outcome.created and self.account.auto_archive and self.file_async:
-                    enqueue_filing(self.account.pk)
-            self.result.new += len(outcome.created)
-            self.result.updated += outcome.reassociated
-            self.result.already_stored += outcome.skipped
-            self.result.parse_failed += outcome.parse_failed
-            done += len(batch)
-            if self.progress:
-                self.progress(folder, done, total)
-            del fetched
+        batches = list(_batches(todo))
+        # The next batch is fetched while this one is parsed and stored: the network wait
+        # overlaps the work. Only that one thread touches the connection meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-prefetch") as prefetch:
+            if batches:
+                ahead = prefetch.submit(conn.fetch_messages, [s.uid for s in batches[0]])
+            for index, batch in enumerate(batches):
+                wanted = [s.uid for s in batch]
+                fetched = ahead.result()
+                if index + 1 < len(batches):
+                    ahead = prefetch.submit(
+                        conn.fetch_messages, [s.uid for s in batches[index + 1]]
+                    )
+                renew_lock(self.account, self.token)
+                hole = self.store_fetched(folder, wanted, fetched, hole, reassociate)
+                done += len(batch)
+                if self.progress:
+                    self.progress(folder, done, total)
+                del fetched
         top = max(uids)
         if not hole and top > folder.last_uid:
             folder.last_uid = top
             Folder.objects.filter(pk=folder.pk).update(last_uid=top)
+
+    def store_fetched(self, folder, wanted, fetched, hole, reassociate):
+        """Stores one fetched batch and advances the cursor in one transaction; returns the
+        lowest UID that was listed but not delivered (the cursor stays below it), if any."""
+        missing = set(wanted) - {m.uid for m in fetched}
+        if missing:
+            logger.warning(
+                "%s did not deliver UIDs %s of %s",
+                self.account.host,
+                sorted(missing),
+                folder.name,
+            )
+            hole = min([hole or min(missing), *missing])
+        with transaction.atomic():
+            outcome = store_batch(self.account, folder, fetched, reassociate=reassociate)
+            folder.last_uid = hole - 1 if hole else max(wanted)
+            Folder.objects.filter(pk=folder.pk).update(last_uid=folder.last_uid)
+            if outcome.created and self.account.auto_archive and self.file_async:
+                enqueue_filing(self.account.pk)
+        self.result.new += len(outcome.created)
+        self.result.updated += outcome.reassociated
+        self.result.already_stored += outcome.skipped
+        self.result.parse_failed += outcome.parse_failed
+        return hole
 
     def remove_expunged(self, conn, folder, selected):
         stored = Message.objects.filter(folder=folder, uidvalidity=folder.uidvalidity)

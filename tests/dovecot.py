@@ -254,9 +254,23 @@ service stats {{
         # [APPENDUID <uidvalidity> <uid>]
         return int(data[0].split(b"]")[0].split()[-1])
 
-    def append_many(self, user, folder, raws, flags=()):
-        """Appends many messages with MULTIAPPEND-free pipelining kept simple: one APPEND each."""
-        return [self.append(user, folder, raw, flags) for raw in raws]
+    def append_many(self, user, folder, raws, flags=(), per_command=500):
+        """Appends many messages fast: MULTIAPPEND with non-synchronising literals (LITERAL+),
+        hundreds of messages per command. For loading big mailboxes (benchmarks)."""
+        flag_text = f"({' '.join(flags)}) " if flags else ""
+        with socket.create_connection((self.host, self.port), timeout=120) as sock:
+            reader = sock.makefile("rb")
+            reader.readline()  # greeting
+            sock.sendall(f"a LOGIN {_quote(user)} {_quote(self.passwords[user])}\r\n".encode())
+            _read_tagged(reader, b"a")
+            for n, start in enumerate(range(0, len(raws), per_command)):
+                tag = f"m{n}".encode()
+                parts = [tag + b" APPEND " + _quote(_utf7(folder)).encode()]
+                for raw in raws[start : start + per_command]:
+                    parts.append(f" {flag_text}{{{len(raw)}+}}\r\n".encode() + raw)
+                sock.sendall(b"".join(parts) + b"\r\n")
+                _read_tagged(reader, tag)
+            sock.sendall(b"z LOGOUT\r\n")
 
     def uids(self, user, folder):
         conn = self.client(user)
@@ -318,3 +332,14 @@ def _utf7(name):
 
 def _quote(name):
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _read_tagged(reader, tag):
+    while True:
+        line = reader.readline()
+        if not line:
+            raise RuntimeError("connection closed")
+        if line.startswith(tag + b" "):
+            if not line.startswith(tag + b" OK"):
+                raise RuntimeError(line.decode(errors="replace"))
+            return line
