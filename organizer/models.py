@@ -36,6 +36,8 @@ class MailAccount(models.Model):
     last_error_at = models.DateTimeField(null=True, blank=True)
     failure_count = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # When the owner last pressed "Sync now": the page waits for an outcome newer than this.
+    sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A lease, claimed with a conditional UPDATE so that it works across processes and hosts.
     sync_lock_until = models.DateTimeField(null=True, blank=True, editable=False)
     sync_lock_token = models.CharField(max_length=32, blank=True, editable=False)
@@ -76,6 +78,13 @@ class Folder(models.Model):
         ALL = "all", _("All mail")
         OTHER = "", _("Folder")
 
+    class SyncState(models.TextChoices):
+        NONE = "", _("not synced yet")
+        QUEUED = "queued", _("waiting for the worker")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
     AUTO_SYNC_ROLES = (Role.INBOX, Role.SENT)
 
     account = models.ForeignKey(MailAccount, models.CASCADE, related_name="folders")
@@ -96,6 +105,13 @@ class Folder(models.Model):
     unseen_count = models.PositiveIntegerField(default=0)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+
+    # The latest sync of this folder as the mailbox page shows it, written by the worker
+    # (organizer.ondemand) and read by the page's polling, whichever process either runs in.
+    sync_state = models.CharField(max_length=10, choices=SyncState.choices, blank=True)
+    sync_state_at = models.DateTimeField(null=True, blank=True)
+    # {"done", "total"} while running; {"new", "removed", "updated", "errors"} when finished.
+    sync_report = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["account", "name"]

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organizer.models import MailAccount
+from organizer.ondemand import FolderTracker
 from organizer.sync import sync_account
 
 logger = logging.getLogger(__name__)
@@ -42,4 +43,9 @@ def sync_account_task(account_id, folder_names=None):
     if not account.sync_enabled and folder_names is None:
         logger.info("sync of %s is switched off", account)
         return None
-    return sync_account(account, folder_names).summary()
+    # The mailbox page shows progress and outcome from the folder rows (organizer.ondemand).
+    tracker = FolderTracker(account, folder_names)
+    tracker.start()
+    result = sync_account(account, folder_names, progress=tracker.progress)
+    tracker.finish(result)
+    return result.summary()
