@@ -107,25 +107,26 @@ def _repair_headers(data, defects):
     if end is None:
         return None
     lines = data[: end.start()].split(b"\n")
-    out, notes, last_junk, seen_header_after_junk = [], [], None, False
+    out, notes, junk, junk_seen, header_after_junk = [], [], 0, False, False
     for index, line in enumerate(lines):
         bare = line.rstrip(b"\r")
         spaced = SPACED_HEADER_LINE.match(bare)
         if HEADER_LINE.match(bare) or bare[:1] in (b" ", b"\t"):
             out.append(line)
-            seen_header_after_junk = seen_header_after_junk or last_junk is not None
+            header_after_junk = header_after_junk or junk_seen
         elif spaced:
+            name = spaced.group(1)[:40].decode("ascii")
             out.append(spaced.group(1) + b":" + line[spaced.end() :])
-            notes.append(f"a space before the colon of header {spaced.group(1)[:40]!r}")
+            notes.append(f"a space before the colon of header {name!r} was removed")
         elif index == 0 and bare.startswith(b"From "):
             out.append(line)  # mbox envelope line
         else:
-            last_junk = index
-            notes.append(f"a malformed header line {bare[:40]!r} was skipped")
-    junk = sum(1 for n in notes if "skipped" in n)
-    if not notes or junk > MAX_JUNK_LINES or (junk and not seen_header_after_junk):
+            junk, junk_seen = junk + 1, True
+            shown = clean_text(bare[:40].decode("latin-1"))
+            notes.append(f"a malformed header line {shown!r} was skipped")
+    if not notes or junk > MAX_JUNK_LINES or (junk and not header_after_junk):
         return None
-    defects.extend(n.replace("b'", "'") for n in notes)
+    defects.extend(notes)
     return b"\n".join(out) + data[end.start() :]
 
 

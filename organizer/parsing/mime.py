@@ -313,7 +313,6 @@ class Walker:
     def inner_message(self, node, path, depth):
         where = describe(path)
         inner = inner_of(node)
-        summary_defects = self.defects
         _, disposition_params = parse_params(
             header(node, "content-disposition"), where, self.defects, self.hint
         )
@@ -325,7 +324,7 @@ class Walker:
             self.children(node, path, depth + 1, content)
         else:
             self.visit(inner, f"{path}.1", depth + 1, content)
-        date = parse_date(header(inner, "date"), summary_defects)
+        date = parse_date(header(inner, "date"), self.defects)
         summary = {
             "from": _address_text(inner, "from", where, self.defects),
             "to": _address_text(inner, "to", where, self.defects),
