@@ -108,8 +108,8 @@ def test_batches_are_also_bounded_by_bytes(dovecot, imap_proxy, monkeypatch):
     assert uids_of(account) == [1, 2, 3]
 
 
-def test_sync_never_marks_mail_seen_and_seen_flags_follow_the_server(dovecot):
-    account = make_mail_account(server=dovecot)
+def test_sync_never_marks_mail_seen_and_seen_flags_follow_the_server(dovecot, imap_proxy):
+    account = make_mail_account(server=dovecot, port=imap_proxy.port)
     dovecot.append(account.login, "INBOX", make_raw_mail("gelesen"), flags=[r"\Seen"])
     dovecot.append(account.login, "INBOX", make_raw_mail("ungelesen"))
 
@@ -127,9 +127,14 @@ def test_sync_never_marks_mail_seen_and_seen_flags_follow_the_server(dovecot):
 
     dovecot.set_flags(account.login, "INBOX", 2, [r"\Seen"])
     dovecot.set_flags(account.login, "INBOX", 1, [r"\Seen"], add=False)
+    imap_proxy.commands.clear()
     result = sync_account(account)
 
-    assert result.updated == 2
+    assert result.updated == 2 and result.new == 0
+    # `UID 3:*` answers UID 2 (the highest) although 2 < 3: it must not be fetched again.
+    assert any("UID FETCH 3:* " in c for c in imap_proxy.commands)
+    assert not any("BODY.PEEK[]" in c for c in imap_proxy.commands)
+    assert any("CHANGEDSINCE" in c for c in imap_proxy.commands)
     assert dict(Message.objects.filter(account=account).values_list("uid", "seen")) == {
         1: False,
         2: True,
