@@ -90,7 +90,7 @@ def filings_by_identity(identities):
     rows = (
         Filing.objects.filter(filed_mail__identity__in=set(identities))
         .select_related("content_type", "filed_mail")
-        .only("pk", "content_type", "object_id", "filed_mail__identity", "filed_mail__pk")
+        .only("pk", "content_type", "object_id", "filed_mail__identity", "filed_mail__id")
         .prefetch_related("record")
         .order_by("pk")
     )
