@@ -1,0 +1,1 @@
+"""The organizer's pages: accounts.py for My settings, mailbox.py for ORGANIZER › E-Mail."""
