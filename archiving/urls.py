@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archiving import mail_views, views
+from archiving import filing_views, mail_views, views
 
 app_name = "archiving"
 urlpatterns = [
@@ -20,5 +20,24 @@ urlpatterns += [
         "mail/<int:pk>/remote-content/",
         mail_views.filed_mail_remote_content,
         name="mail_remote",
+    ),
+]
+
+# Filing by hand (Ablegen) and removing filings (archiving/filing_views.py).
+urlpatterns += [
+    path("filing/search/", filing_views.filing_search, name="filing_search"),
+    path("filing/message/<int:pk>/", filing_views.message_filings, name="message_filings"),
+    path("filing/message/<int:pk>/file/", filing_views.message_file, name="message_file"),
+    path(
+        "filing/message/<int:pk>/remove/<int:filing_pk>/",
+        filing_views.message_unfile,
+        name="message_unfile",
+    ),
+    path("filing/mail/<int:pk>/", filing_views.filed_mail_filings, name="filed_mail_filings"),
+    path("filing/mail/<int:pk>/file/", filing_views.filed_mail_file, name="filed_mail_file"),
+    path(
+        "filing/mail/<int:pk>/remove/<int:filing_pk>/",
+        filing_views.filed_mail_unfile,
+        name="filed_mail_unfile",
     ),
 ]
