@@ -260,7 +260,9 @@ class _Run:
                     account.host, account.port, account.security, account.login, password
                 ) as conn:
                     folders = self.discover(conn)
-                    for folder in self.targets(folders, folder_names):
+                    targets = self.targets(folders, folder_names)
+                    failures = []
+                    for folder in targets:
                         if folder.pk in done:
                             continue
                         renew_lock(account, self.token)
@@ -270,7 +272,11 @@ class _Run:
                             if not exc.folder_level:
                                 raise
                             self.folder_failed(folder, exc)
+                            failures.append(exc)
                         done.add(folder.pk)
+                if targets and len(failures) == len(targets):
+                    # Not one folder could be read: the account as a whole is in trouble.
+                    raise failures[0]
                 return
             except imap.ImapError as exc:
                 if exc.kind == "throttled" and throttle_waits < MAX_THROTTLE_WAITS:

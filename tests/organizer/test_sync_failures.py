@@ -201,3 +201,14 @@ def test_a_folder_that_fails_does_not_stop_the_others(dovecot, imap_proxy):
     assert not result.failed and len(result.errors) == 1
     assert Message.objects.get(account=account).folder.name == "Sent"
     assert "Internal error" in Folder.objects.get(account=account, name="INBOX").last_error
+
+
+def test_when_no_folder_can_be_read_the_account_counts_as_failed(dovecot, imap_proxy):
+    account = make_mail_account(server=dovecot, port=imap_proxy.port)
+    imap_proxy.refuse(b"STATUS", text=b"NO [UNAVAILABLE] Backend down")
+
+    result = sync_account(account)
+
+    account.refresh_from_db()
+    assert result.failed and account.failure_count == 1
+    assert "Backend down" in account.last_error
