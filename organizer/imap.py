@@ -420,7 +420,16 @@ def _translate(exc, host):
             )
         return ImapError("connection", _("The connection to the server was lost."), detail=detail)
     if isinstance(exc, imaplib.IMAP4.error):
-        return ImapError("protocol", _("The server answered with an error."), detail=str(exc)[:500])
+        # imaplib words a BAD as "NAME command error: BAD [b'server text']".
+        found = re.search(r"BAD \[b?['\"](.*)['\"]\]", str(exc))
+        text = (found.group(1) if found else "")[:200]
+        return ImapError(
+            "protocol",
+            _("The server answered with an error: %(text)s") % {"text": text}
+            if text
+            else _("The server answered with an error."),
+            detail=str(exc)[:500],
+        )
     return ImapError("protocol", _("Unexpected answer from the server."), detail=repr(exc)[:500])
 
 

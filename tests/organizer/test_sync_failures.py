@@ -142,6 +142,7 @@ def test_bad_after_login_marks_the_account_for_attention_without_a_tight_loop(
 
     assert result.failed and result.error_kind == "protocol"
     assert account.needs_attention and account.failure_count == 3
+    assert "User is authenticated but not connected." in account.last_error
     assert imap_proxy.connections == 3 and no_waits == []
     assert attempts[0] < attempts[1] < attempts[2]  # back-off grows per failed run
 
