@@ -309,7 +309,8 @@ def raw_source_response(mail):
     """The mail exactly as it was fetched, as an .eml download."""
     data = _read_raw(mail)
     response = HttpResponse(data, content_type="message/rfc822")
-    stem = (mail.subject or "").strip()[:80] or f"mail-{mail.pk}"
+    # A subject like "Re: Angebot 12/2025" is a name, not a path.
+    stem = re.sub(r"[\\/]+", "-", (mail.subject or "").strip())[:80] or f"mail-{mail.pk}"
     response["Content-Disposition"] = content_disposition("attachment", f"{stem}.eml")
     return _protect_download(response)
 
@@ -342,8 +343,13 @@ def download_type(content_type):
 def content_disposition(disposition, filename):
     """`attachment; filename="ASCII fallback"; filename*=UTF-8''...` (RFC 6266 / RFC 5987)."""
     filename = _clean_filename(filename) or "download"
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r"[^A-Za-z0-9._ ()+,-]", "_", fallback).strip() or "download"
+    fallback = unicodedata.normalize("NFKD", filename.replace("ß", "ss").replace("ẞ", "SS"))
+    fallback = fallback.encode("ascii", "ignore").decode("ascii")
+    fallback = re.sub(r"[^A-Za-z0-9._ ()+,-]", "_", fallback).strip()
+    if not fallback.strip("._ "):
+        fallback = "download"
+    elif fallback.startswith("."):
+        fallback = "download" + fallback  # "日本.txt": keep the extension
     value = f'{disposition}; filename="{fallback}"'
     if fallback != filename:
         value += f"; filename*=UTF-8''{quote(filename, safe='')}"

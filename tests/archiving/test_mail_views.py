@@ -418,18 +418,24 @@ def test_a_mail_that_failed_to_parse_offers_its_raw_source(client, owner, contac
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_raw_source_is_named_after_the_subject(client, owner, rich_mail):
+def test_raw_source_is_named_after_the_subject(client, owner, rich_mail, contact):
     client.force_login(owner)
     response = client.get(url("mail_raw", rich_mail))
     assert response["Content-Disposition"] == 'attachment; filename="Angebot 4711.eml"'
     assert response.content == storage.read_raw(rich_mail.raw_path)
+    slashed = file_raw_mail(mails.build_mail(subject="Re: Angebot 12/2025"), contact, user=owner)
+    response = client.get(url("mail_raw", slashed))
+    assert response["Content-Disposition"] == (
+        'attachment; filename="Re_ Angebot 12-2025.eml"; '
+        "filename*=UTF-8''Re%3A%20Angebot%2012-2025.eml"
+    )
 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
         ("a.pdf", 'attachment; filename="a.pdf"'),
-        ("Größe.txt", "attachment; filename=\"Groe.txt\"; filename*=UTF-8''Gr%C3%B6%C3%9Fe.txt"),
+        ("Größe.txt", "attachment; filename=\"Grosse.txt\"; filename*=UTF-8''Gr%C3%B6%C3%9Fe.txt"),
         ('a"b.txt', "attachment; filename=\"a_b.txt\"; filename*=UTF-8''a%22b.txt"),
         ("../../etc/passwd", 'attachment; filename="passwd"'),
         ("C:\\Users\\x\\.bashrc", 'attachment; filename="bashrc"'),
@@ -438,7 +444,11 @@ def test_raw_source_is_named_after_the_subject(client, owner, rich_mail):
             "attachment; filename=\"aSet-Cookie_ x.txt\"; filename*=UTF-8''aSet-Cookie%3A%20x.txt",
         ),  # fmt: skip
         ("", 'attachment; filename="download"'),
-        ("日本.txt", "attachment; filename=\".txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt"),
+        (
+            "日本.txt",
+            "attachment; filename=\"download.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt",
+        ),
+        ("日本", "attachment; filename=\"download\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC"),
     ],
 )
 def test_content_disposition_header(name, expected):
