@@ -119,6 +119,16 @@ def test_page_shows_the_sender_as_via_when_it_differs_from_from(client, owner, c
     assert "via Assistenz &lt;assistenz@example.org&gt;" in page
 
 
+def test_page_marks_a_missing_from_and_names_the_sender(client, owner, contact):
+    # F09: no From header; the author comes from Sender.
+    raw = mails.build_mail(from_=None, sender="Tomasz Wendt <tomasz.wendt@example.de>")
+    mail = file_raw_mail(raw, contact, user=owner)
+    client.force_login(owner)
+    page = client.get(url("filed_mail", mail)).content.decode()
+    assert "From missing" in page
+    assert "Sender: Tomasz Wendt &lt;tomasz.wendt@example.de&gt;" in page
+
+
 def test_page_shows_a_differing_reply_to_prominently(client, owner, contact):
     # F11: a contact form: the real person only in Reply-To.
     raw = mails.build_mail(
