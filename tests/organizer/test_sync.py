@@ -225,3 +225,19 @@ def test_account_without_auto_archive_enqueues_no_filing(
 
     assert calls == []
     assert list(Message.objects.values_list("archive_state", flat=True)) == [""]
+
+
+def test_a_parser_crash_still_stores_the_mail_marked_unparsed(dovecot, monkeypatch):
+    def crash(raw):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("organizer.store.parse_message", crash)
+    account = make_mail_account(server=dovecot)
+    raw = make_raw_mail("trotzdem da")
+    dovecot.append(account.login, "INBOX", raw)
+
+    result = sync_account(account)
+
+    stored = Message.objects.get(account=account)
+    assert result.ok and result.parse_failed == 1
+    assert stored.parse_failed and read_raw(stored.raw_path) == raw
