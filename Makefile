@@ -21,7 +21,7 @@ setup: $(INSTALLED)
 run: setup
 	@export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --noinput && \
-	$(PY) manage.py seed_demo && \
+	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/ && \
 	{ trap 'kill 0' INT TERM EXIT; \
 	  $(PY) manage.py qcluster & \
 	  echo; echo "  Ablage läuft auf http://$(HOST):$(PORT)/  (Strg-C beendet Web-Server und Worker)"; echo; \
