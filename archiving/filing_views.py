@@ -65,7 +65,7 @@ class _Target:
             "can_file": bool(searchable_kinds(self.user)),
             "panel_url": self.url("filings"),
             "file_url": self.url("file"),
-            "search_url": reverse("archiving:filing_search"),
+            "search_url": f"{reverse('archiving:filing_search')}?{self.kind}={self.pk}",
             "notice": notice,
             "error": error,
         }
@@ -188,10 +188,11 @@ def _file_page(request, target):
     """The filing dialog as a page of its own, for browsers without JavaScript."""
     q = request.GET.get("q", "").strip()
     kinds = searchable_kinds(request.user)
+    hits = crm_selectors.search_records(q, kinds, limit=SEARCH_LIMIT) if kinds else []
     context = {
         **target.panel_context(),
         "q": q,
-        "hits": crm_selectors.search_records(q, kinds, limit=SEARCH_LIMIT) if kinds else [],
+        "hits": _hits_with_filings(hits, target),
         "section": "organizer" if target.kind == "message" else "crm",
     }
     return render(request, "archiving/file_mail.html", context)
@@ -274,4 +275,25 @@ def filing_search(request):
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
     hits = crm_selectors.search_records(q, kinds, limit=SEARCH_LIMIT)
-    return render(request, "archiving/_filing_hits.html", {"q": q, "hits": hits})
+    target = _search_target(request)
+    context = {"q": q, "hits": _hits_with_filings(hits, target)}
+    return render(request, "archiving/_filing_hits.html", context)
+
+
+def _search_target(request):
+    """The mail the dialog files (?message= or ?filed_mail=), checked like its own views."""
+    for kind, target_class in (("message", _MessageTarget), ("filed_mail", _FiledMailTarget)):
+        if kind in request.GET:
+            try:
+                return target_class(request, int(request.GET[kind]))
+            except ValueError:
+                raise Http404 from None
+    return None
+
+
+def _hits_with_filings(hits, target):
+    """The hits as {"hit", "filed"}: filed says the mail is filed at that record already."""
+    filed = set()
+    if target is not None and hits:
+        filed = {(f.content_type_id, f.object_id) for f in target.filings()}
+    return [{"hit": hit, "filed": (hit.content_type_id, hit.object_id) in filed} for hit in hits]

@@ -37,3 +37,14 @@ def recipients_summary(message):
     if "@" in first and people[0].get("address"):
         first = people[0]["address"]
     return first if len(people) == 1 else f"{first} +{len(people) - 1}"
+
+
+@register.filter
+def folder_title(folder):
+    """A folder's name for people: the Inbox in the user's language, others as the server
+    names them (decoded)."""
+    from organizer.models import Folder
+
+    if folder.name.upper() == "INBOX":
+        return Folder.Role.INBOX.label
+    return folder.display_name

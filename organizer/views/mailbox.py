@@ -89,6 +89,8 @@ def folder_tree(user, current=None):
     by_account = {}
     for folder in folders:
         depth, label = folder_depth_and_label(folder.display_name, folder.delimiter)
+        if folder.name.upper() == "INBOX":
+            label = Folder.Role.INBOX.label
         folder.depth, folder.label = min(depth, MAX_DEPTH), label
         folder.current = current is not None and folder.pk == current.pk
         by_account.setdefault(folder.account_id, []).append(folder)

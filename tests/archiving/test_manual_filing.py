@@ -1,5 +1,7 @@
 """Filing by hand (Ablegen) and removing filings: archiving/filing_views.py."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -101,6 +103,26 @@ def test_search_leaves_out_kinds_the_user_may_not_see(client):
     client.force_login(user)
     text = client.get(reverse("archiving:filing_search"), {"q": "A-4711"}).text
     assert "Customer" in text and "Quote" not in text
+
+
+def test_search_marks_the_records_the_mail_is_filed_at_already(client, owner, message):
+    filed_at, other = make_quote(number="A-4711"), make_quote(number="A-4712")
+    services.file_message(message, filed_at, owner)
+    client.force_login(owner)
+
+    text = client.get(
+        reverse("archiving:filing_search"), {"q": "A-471", "message": message.pk}, headers=HTMX
+    ).text
+
+    assert re.search(rf'value="{key(filed_at)}"[^>]*disabled', text)
+    assert not re.search(rf'value="{key(other)}"[^>]*disabled', text)
+    assert text.count('data-testid="filed-here"') == 1
+
+
+def test_search_for_another_users_mail_is_404(client, colleague, message):
+    client.force_login(colleague)
+    response = client.get(reverse("archiving:filing_search"), {"q": "A", "message": message.pk})
+    assert response.status_code == 404
 
 
 def test_search_without_crm_access_is_refused(client, outsider):
