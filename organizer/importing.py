@@ -12,8 +12,10 @@ delivers them.
 
 The import folder is a folder of the account that no server holds: its UIDVALIDITY is
 IMPORT_UIDVALIDITY, above every value a server can send (32 bits), and new mail takes the UIDs
-after the folder's last one in the order of the source. A folder synced from the server is
-refused: the next sync would treat the imported mail as expunged there.
+after the folder's last one in the order of the source. It is shown like any other folder
+(exists_on_server stays true: the mailbox lists such folders). A folder synced from the server
+is refused, and so is INBOX on an account that syncs (every server has one): the sync would
+treat the imported mail as expunged there.
 
 Re-importing adds nothing: a mail whose identity (Message-ID, author and date, or without a
 Message-ID the bytes; see organizer.parsing.identity_key) the folder holds already is skipped,
@@ -408,6 +410,14 @@ def import_folder(account, folder_name=None):
         raise MailImportError(_("Enter the name of the folder to import into."))
     if display.upper() == "INBOX":
         display = "INBOX"
+        if account.sync_enabled:
+            raise MailImportError(
+                _(
+                    "The INBOX of this account comes from its mail server. Import into a folder "
+                    "of its own, for example “%(suggestion)s”."
+                )
+                % {"suggestion": f"{DEFAULT_FOLDER}/INBOX"}
+            )
     name = encode_folder_name(display)
     folder = Folder.objects.filter(account=account, name=name).first()
     if folder is None:
@@ -423,7 +433,6 @@ def import_folder(account, folder_name=None):
                     delimiter="/",
                     role=assign_roles([info])[0].role,
                     selectable=True,
-                    exists_on_server=False,
                     uidvalidity=IMPORT_UIDVALIDITY,
                 )
         except IntegrityError:
@@ -431,8 +440,11 @@ def import_folder(account, folder_name=None):
     if folder.uidvalidity == IMPORT_UIDVALIDITY:
         return folder
     if folder.uidvalidity is None and not folder.exists_on_server:
-        Folder.objects.filter(pk=folder.pk).update(uidvalidity=IMPORT_UIDVALIDITY)
-        folder.uidvalidity = IMPORT_UIDVALIDITY
+        # Gone from the server before it was ever synced: nothing of the server's is in it.
+        Folder.objects.filter(pk=folder.pk).update(
+            uidvalidity=IMPORT_UIDVALIDITY, exists_on_server=True
+        )
+        folder.uidvalidity, folder.exists_on_server = IMPORT_UIDVALIDITY, True
         return folder
     raise MailImportError(
         _(

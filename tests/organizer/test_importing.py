@@ -258,10 +258,19 @@ def test_import_folders_are_local_with_a_synthetic_uidvalidity_and_a_role_from_t
     }
     umlauts = folders["Projekte/Müller & Söhne"]
     assert umlauts.name == "Projekte/M&APw-ller &- S&APY-hne"  # modified UTF-7, as IMAP has it
-    assert all(
-        f.uidvalidity == IMPORT_UIDVALIDITY and not f.exists_on_server for f in folders.values()
-    )
+    for folder in folders.values():
+        assert (folder.uidvalidity, folder.last_uid) == (IMPORT_UIDVALIDITY, 1)
+        assert folder.exists_on_server  # listed in the mailbox like any folder
     assert IMPORT_UIDVALIDITY > 2**32 - 1  # above every UIDVALIDITY a server can send
+
+
+def test_the_inbox_of_an_account_that_syncs_is_refused(owner):
+    account = make_mail_account(owner, sync_enabled=True)
+
+    with pytest.raises(MailImportError, match="INBOX of this account comes from its mail server"):
+        import_messages(account, "Inbox", [make_raw_mail()])
+
+    assert import_messages(account, "Import/INBOX", [make_raw_mail()]).imported == 1
 
 
 def test_a_folder_synced_from_the_server_is_refused(account):
