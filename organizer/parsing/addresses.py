@@ -40,15 +40,18 @@ TOKEN = re.compile(
 QUOTED_PAIR = re.compile(r"\\(.)", re.DOTALL)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SPACES = re.compile(r"\s+")
+MAX_HEADER = 256 * 1024
 # The plain ASCII forms most mail uses: `user@host`, `Name <user@host>`, `"Name" <user@host>`.
 # A header made only of these is read by this pattern; anything else goes to the tokenizer.
-_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9.\-]+"
+_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]++@[A-Za-z0-9.\-]++"
+# Possessive quantifiers and a lazy name that stops at "<" keep every match linear: hostile
+# headers (long runs of spaces, names without an address) must not backtrack quadratically.
 SIMPLE_MAILBOX = re.compile(
-    rf"""[ \t]*(?:
-        (?:"(?P<quoted>[^"\\\r\n]*)"|(?P<name>[A-Za-z0-9!#$%&'*+/?^_`{{|}}~.\- \t]*?))
-        [ \t]*<(?P<angle>{_ADDRESS})>
+    rf"""[ \t]*+(?:
+        "(?P<quoted>[^"\\\r\n]*+)"[ \t]*+<(?P<quoted_angle>{_ADDRESS})>
+        | (?P<name>[A-Za-z0-9!#$%&'*+/?^_`{{|}}~.\- \t]*?)<(?P<angle>{_ADDRESS})>
         | (?P<bare>{_ADDRESS})
-    )[ \t]*(?:,|$)""",
+    )[ \t]*+(?:,|$)""",
     re.VERBOSE,
 )
 
@@ -89,7 +92,10 @@ def _tokens(text, problems):
                 tokens.append(("cm", text[position + 1 : comment_end - 1]))
                 position = comment_end
                 continue
+            # No matching ")": the rest is an unterminated comment (scanning again from every
+            # following "(" would take quadratic time).
             problems.append("unbalanced parenthesis")
+            break
         elif char == '"':
             problems.append("unterminated quoted string")
         elif char == ")":
@@ -284,9 +290,13 @@ def parse_address_list(value, where, defects, hint=None):
     text = decode_raw(unfold(value), where, defects, hint)
     if not text.strip():
         return result
-    if text.isascii() and _read_simple(text, result):
+    if len(text) > MAX_HEADER:
+        # Real recipient lists stay far below this; beyond it the header is an attack or junk.
+        result.problems.append(f"longer than {MAX_HEADER // 1024} KB; only its start was read")
+        text = text[:MAX_HEADER].rpartition(",")[0]
+    if not result.problems and text.isascii() and _read_simple(text, result):
         return result
-    result = AddressList()
+    result = AddressList(problems=result.problems)
     tokens = _tokens(text, result.problems)
     item, in_angle, in_group = [], False, False
     for token in tokens:
@@ -336,7 +346,7 @@ def _read_simple(text, result):
         if match is None or match.end() == position:
             return False
         position = match.end()
-        address = match.group("angle") or match.group("bare")
+        address = match.group("quoted_angle") or match.group("angle") or match.group("bare")
         name = match.group("quoted")
         if name is None:
             name = match.group("name") or ""

@@ -21,6 +21,7 @@ COMMENT = re.compile(r"\([^()]*\)")
 WHITESPACE = re.compile(r"\s+")
 SPACES = re.compile(r"[ \t\r\n]+")
 MAX_MESSAGE_ID = 998
+MAX_REFERENCES = 1000
 
 
 def to_bytes(value):
@@ -223,12 +224,12 @@ def message_id_list(value):
     found = MESSAGE_ID.findall(text)
     if not found:
         found = text.split()
-    ids = []
-    for item in found:
+    ids = {}
+    for item in found[:MAX_REFERENCES]:
         normal = normalize_message_id(item)
-        if normal and normal not in ids:
-            ids.append(normal)
-    return ids
+        if normal:
+            ids.setdefault(normal, None)
+    return list(ids)
 
 
 DATE_JUNK = re.compile(r"\([^)]*\)|\bat\b|,", re.IGNORECASE)

@@ -2,6 +2,7 @@
 
 import base64
 import random
+import time
 
 import pytest
 from django.db import connection
@@ -182,3 +183,57 @@ def test_parsed_strings_round_trip_through_the_database():
                 cursor.execute("SELECT CAST(%s AS text)", [text])
 
                 assert cursor.fetchone()[0] == text
+
+
+HOSTILE_HEADERS = {
+    "unclosed comments": "(" * 50_000,
+    "spaces without an address": " " * 200_000 + "x",
+    "names without an address": "a " * 100_000,
+    "angle brackets": "<" * 100_000,
+    "unclosed encoded words": "=?x?q?" * 50_000,
+}
+HOSTILE_HTML = {
+    "unclosed comments": "<!--" * 100_000,
+    "unclosed tags": "<script" * 300_000,
+    "unclosed attribute quotes": '<a "' * 100_000 + ">",
+    "unclosed script": "<script>" + "a<b" * 300_000,
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_HEADERS)
+def test_hostile_address_headers_are_read_in_linear_time(name):
+    # Each of these took minutes when a scan restarted at every "(" or backtracked.
+    raw = b"From: " + HOSTILE_HEADERS[name].encode() + b"\r\nTo: a@example.org\r\n\r\nx"
+    started = time.perf_counter()
+    parsed = parse_message(raw)
+
+    assert time.perf_counter() - started < 10
+    assert parsed.author is None
+    assert [m.normalized for m in parsed.to] == ["a@example.org"]
+
+
+@pytest.mark.parametrize("name", HOSTILE_HTML)
+def test_hostile_html_is_turned_into_text_in_linear_time(name):
+    raw = b"From: a@example.org\r\nContent-Type: text/html\r\n\r\n" + HOSTILE_HTML[name].encode()
+    started = time.perf_counter()
+    parsed = parse_message(raw)
+
+    assert time.perf_counter() - started < 10
+    assert_storable(parsed)
+
+
+def test_oversized_address_header_is_cut_and_never_trusted():
+    recipients = ", ".join(f"r{i}@example.org" for i in range(30_000))
+    parsed = parse_message(mails.build_mail(from_=recipients, to=recipients))
+
+    assert parsed.from_problem == "ambiguous"
+    assert 10_000 < len(parsed.to) < 30_000
+    assert any("only its start was read" in d for d in parsed.defects)
+
+
+def test_references_with_thousands_of_ids_are_capped():
+    references = " ".join(f"<id{i}@example.org>" for i in range(50_000))
+    parsed = parse_message(mails.build_mail(extra_headers=[("References", references)]))
+
+    assert len(parsed.references) == 1000
+    assert parsed.references[0] == "<id0@example.org>"
