@@ -1,6 +1,7 @@
 """Meine Einstellungen (My settings): the user's own mail accounts, "Test connection" against
 the real Dovecot, the own-address notice, "Sync now", and nobody else ever seeing an account."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -123,6 +124,35 @@ def test_adding_an_account_stores_the_password_encrypted_and_never_shows_it(clie
     ]:
         body = client.get(url).text
         assert SECRET not in body and account.password_encrypted not in body
+
+
+def test_no_organizer_page_ever_contains_the_password(client, owner):
+    from tests.organizer.mailbox_data import make_folder, put_mail
+
+    account = make_mail_account(owner, password=SECRET, host="imap.example.com")
+    inbox = make_folder(account, "INBOX")
+    (message,) = put_mail(inbox, make_raw_mail("Anfrage"))
+    client.force_login(owner)
+    pages = [
+        client.get(reverse("organizer:my_settings")),
+        client.get(reverse("organizer:account_edit", args=[account.pk])),
+        client.get(reverse("organizer:account_card", args=[account.pk])),
+        client.get(reverse("organizer:account_delete", args=[account.pk])),
+        client.get(reverse("organizer:folder", args=[inbox.pk])),
+        client.get(reverse("organizer:message", args=[message.pk])),
+        client.post(
+            reverse("organizer:account_test", args=[account.pk]),
+            form_data(email_address=account.email_address, host="127.0.0.1", port="1"),
+        ),
+        client.post(
+            reverse("organizer:account_edit", args=[account.pk]),
+            form_data(email_address="kaputt", password=SECRET),
+        ),
+    ]
+    for response in pages:
+        body = response.content.decode()
+        assert SECRET not in body and account.password_encrypted not in body
+        assert response.status_code in (200, 422)
 
 
 def test_a_form_with_errors_does_not_send_the_typed_password_back(client, owner):
@@ -403,6 +433,39 @@ def test_test_connection_to_a_closed_port_says_so(client, owner):
         password="pw",
     )
     assert "refused the connection; is the port right?" in response.text
+
+
+def test_test_connection_names_a_tls_failure(client, owner, dovecot):
+    """SSL/TLS spoken to a server that answers in plain text."""
+    client.force_login(owner)
+    response = post_connection_test(
+        client,
+        reverse("organizer:account_test_new"),
+        host=dovecot.host,
+        port=str(dovecot.port),
+        security="ssl",
+        login="lena",
+        password="pw",
+    )
+    assert "The secure connection (TLS) to the server failed." in response.text
+
+
+def test_test_connection_gives_up_on_a_silent_server(client, owner, settings):
+    settings.ABLAGE_IMAP_TIMEOUT = 1
+    with socket.socket() as silent:  # accepts connections (backlog) and never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        client.force_login(owner)
+        response = post_connection_test(
+            client,
+            reverse("organizer:account_test_new"),
+            host="127.0.0.1",
+            port=str(silent.getsockname()[1]),
+            security="none",
+            login="lena",
+            password="pw",
+        )
+    assert "The server did not answer in time." in response.text
 
 
 def test_test_connection_names_an_unknown_host(client, owner):

@@ -22,7 +22,7 @@ from tests.factories import (
 from tests.organizer.mailbox_data import make_folder, put_mail
 from tests.organizer.mails import build_mail
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
