@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.addresses import normalize_address_or_none
+from crm.models import user_can_view_record
 from crm.selectors import records_by_address
 from organizer import accounts, imap, ondemand
 from organizer.forms import AccountForm, split_aliases
@@ -35,8 +36,10 @@ def get_account_for_user(request, pk):
     return get_object_or_404(MailAccount, pk=pk, owner=request.user)
 
 
-def own_address_records(addresses):
-    """The CRM contacts and customers that own one of the addresses, as [(record, [address])].
+def own_address_records(user, addresses):
+    """The CRM contacts and customers that own one of the addresses, as dicts with `record`,
+    `addresses` and `visible` (whether the user may see the record: only then is it named, so
+    that typing addresses here reveals nothing of the CRM to users without access to it).
 
     On an account with automatic filing these are the records the mission warns about: all of
     the account's mail would be filed there, were its own addresses not ignored.
@@ -45,8 +48,15 @@ def own_address_records(addresses):
     found = {}
     for address, records in sorted(records_by_address(normalized).items()):
         for record in records:
-            key = (record._meta.label, record.pk)
-            found.setdefault(key, (record, []))[1].append(address)
+            row = found.setdefault(
+                (record._meta.label, record.pk),
+                {
+                    "record": record,
+                    "addresses": [],
+                    "visible": user_can_view_record(user, record),
+                },
+            )
+            row["addresses"].append(address)
     return list(found.values())
 
 
@@ -56,10 +66,9 @@ def _card_context(request, account, now=None):
         "account": account,
         "sync_pending": ondemand.account_sync_pending(account, now),
         "sync_running": bool(account.sync_lock_until and account.sync_lock_until > now),
-        "own_records": own_address_records([account.email_address, *account.aliases])
+        "own_records": own_address_records(request.user, [account.email_address, *account.aliases])
         if account.auto_archive
         else [],
-        "can_view_crm": request.user.has_perm("crm.view_contact"),
     }
 
 
@@ -101,8 +110,7 @@ def _account_form(request, account=None):
     context = {
         "form": form,
         "account": account,
-        "own_records": _own_records_for_form(form),
-        "can_view_crm": request.user.has_perm("crm.view_contact"),
+        "own_records": _own_records_for_form(request.user, form),
         "section": "settings",
     }
     status = 422 if form.errors else 200
@@ -110,9 +118,12 @@ def _account_form(request, account=None):
 
 
 def _warn_about_own_addresses(request, account):
-    records = own_address_records([account.email_address, *account.aliases])
+    records = own_address_records(request.user, [account.email_address, *account.aliases])
     if records:
-        names = ", ".join(str(record) for record, _addresses in records)
+        names = ", ".join(
+            str(row["record"]) if row["visible"] else _("a record you cannot see")
+            for row in records
+        )
         messages.warning(
             request,
             _(
@@ -123,7 +134,7 @@ def _warn_about_own_addresses(request, account):
         )
 
 
-def _own_records_for_form(form):
+def _own_records_for_form(user, form):
     """Records owning the addresses typed into the form, when automatic filing is ticked."""
     if form.is_bound:
         data = form.data
@@ -135,7 +146,7 @@ def _own_records_for_form(form):
             form.initial.get("email_address", ""),
             *form.initial.get("aliases", "").split(),
         ]
-    return own_address_records(addresses) if ticked else []
+    return own_address_records(user, addresses) if ticked else []
 
 
 def account_add(request):
@@ -213,8 +224,7 @@ def account_own_addresses(request):
     """The own-address notice for the addresses typed so far (the form refreshes it on change)."""
     form = AccountForm(request.POST)
     context = {
-        "own_records": _own_records_for_form(form),
-        "can_view_crm": request.user.has_perm("crm.view_contact"),
+        "own_records": _own_records_for_form(request.user, form),
         "live": True,
     }
     return vary_on_htmx(render(request, "organizer/_own_address_notice.html", context))

@@ -364,6 +364,21 @@ def test_switching_filing_on_warns_about_the_contact_after_saving(client, owner)
     assert 'data-testid="own-address-notice"' in response.text  # and on the card
 
 
+def test_notice_names_no_record_to_a_user_without_crm_access(client, outsider):
+    contact = make_contact("Geheim", "Kontakt", emails=["sales@example.com"])
+    client.force_login(outsider)
+
+    response = client.post(
+        reverse("organizer:account_own_addresses"),
+        {"email_address": "sales@example.com", "auto_archive": "on"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert 'data-testid="own-address-notice"' in response.text
+    assert "a record you cannot see" in response.text
+    assert "Geheim" not in response.text and contact.get_absolute_url() not in response.text
+
+
 def test_no_notice_while_filing_is_off(client, owner):
     make_contact("Lena", "Vogt", emails=["lena.vogt@example.com"])
     account = make_mail_account(owner, email_address="lena.vogt@example.com")
