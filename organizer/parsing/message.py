@@ -5,7 +5,6 @@ import email.errors
 import email.parser
 import email.policy
 import hashlib
-import mimetypes
 import re
 
 from .addresses import judge_from, parse_address_list
@@ -20,6 +19,7 @@ from .mime import (
     body_text,
     content_type,
     describe,
+    guess_type,
     inner_message_name,
     inner_of,
     kind,
@@ -274,7 +274,7 @@ def _get_part(raw, part):
             return None
         name, file_data = found
         name = tnef_name(name, int(tnef.group(2)))
-        return name, mimetypes.guess_type(name)[0] or "application/octet-stream", file_data
+        return name, guess_type(name), file_data
     filename = disposition_params.get("filename") or params.get("name") or ""
     return attachment_name(filename, ctype, path), ctype, data
 

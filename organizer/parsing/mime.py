@@ -38,11 +38,33 @@ BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 LINE_ENDINGS = re.compile(r"\r\n?")
 META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
-TEXT_EXTENSIONS = {
+# Python's built-in table only (not /etc/mime.types), so names do not depend on the machine.
+MIME_TYPES = mimetypes.MimeTypes()
+for _type, _extension in (
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx"),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    ("application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx"),
+    ("application/vnd.oasis.opendocument.text", ".odt"),
+    ("application/vnd.oasis.opendocument.spreadsheet", ".ods"),
+    ("application/vnd.ms-outlook", ".msg"),
+    ("text/calendar", ".ics"),
+):
+    MIME_TYPES.add_type(_type, _extension)
+EXTENSIONS = {
     "message/delivery-status": ".txt",
     "message/disposition-notification": ".txt",
     "text/rfc822-headers": ".txt",
     "message/rfc822-headers": ".txt",
+    "image/jpg": ".jpg",
+    "image/pjpeg": ".jpg",
+    "application/ms-tnef": ".dat",
+    "application/vnd.ms-tnef": ".dat",
+    "application/pkcs7-signature": ".p7s",
+    "application/x-pkcs7-signature": ".p7s",
+    "application/pkcs7-mime": ".p7m",
+    "application/x-pkcs7-mime": ".p7m",
+    "application/pgp-signature": ".asc",
+    "text/calendar": ".ics",
 }
 
 DEFECT_TEXT = {
@@ -302,7 +324,7 @@ class Walker:
             content.attachments.append(
                 Attachment(
                     name=name,
-                    content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+                    content_type=guess_type(name),
                     size=len(file_data),
                     part=f"{path}/tnef:{index}",
                 )
@@ -351,6 +373,10 @@ def inner_message_name(disposition_params, params, subject):
     return f"{sanitize_name(subject[:150]) or 'message'}.eml"
 
 
+def guess_type(name):
+    return MIME_TYPES.guess_type(name)[0] or "application/octet-stream"
+
+
 def tnef_name(name, index):
     return sanitize_name(name) or f"tnef-{index + 1}"
 
@@ -387,5 +413,5 @@ def attachment_name(filename, ctype, path):
     name = sanitize_name(filename)
     if name:
         return name
-    extension = TEXT_EXTENSIONS.get(ctype) or mimetypes.guess_extension(ctype) or ".bin"
+    extension = EXTENSIONS.get(ctype) or MIME_TYPES.guess_extension(ctype) or ".bin"
     return f"part-{path}{extension}"
