@@ -451,3 +451,20 @@ def test_a_stale_request_may_be_made_again(owner, monkeypatch):
     )
     assert ondemand.request_folder_sync(folder)
     assert folder.sync_state == "queued"
+
+
+def test_an_import_folder_offers_no_sync(client, owner, monkeypatch):
+    from organizer.importing import IMPORT_UIDVALIDITY
+
+    folder = make_folder(
+        make_mail_account(owner), "Import/Altablage", uidvalidity=IMPORT_UIDVALIDITY
+    )
+    monkeypatch.setattr("django_q.tasks.async_task", pytest.fail)
+    client.force_login(owner)
+
+    page = client.get(reverse("organizer:folder", args=[folder.pk])).text
+    client.post(reverse("organizer:folder_sync", args=[folder.pk]))
+
+    assert 'data-testid="imported-folder"' in page and 'data-testid="sync-folder"' not in page
+    folder.refresh_from_db()
+    assert folder.sync_state == ""
