@@ -14,6 +14,8 @@ from .mime import (
     LINE_ENDINGS,
     MESSAGE,
     MULTIPART,
+    SIGNED_ENTITY,
+    TNEF_FILE,
     Walker,
     attachment_name,
     body_text,
@@ -23,15 +25,16 @@ from .mime import (
     inner_message_name,
     inner_of,
     kind,
+    load_entity,
     locate,
     tnef_name,
 )
 from .model import ParsedMessage
+from .smime import signed_content
 from .tnef import tnef_file
 from .transfer import flatten, header, payload_bytes
 
 LEADING_JUNK = b"\r\n\t \xef\xbb\xbf"
-TNEF_PATH = re.compile(r"^([0-9.]+)/tnef:(\d+)$")
 ADDRESS_HEADERS = (
     ("sender", "sender", "the Sender header"),
     ("reply_to", "reply-to", "the Reply-To header"),
@@ -248,18 +251,27 @@ def get_part(raw: bytes, part: str):
 
 def _get_part(raw, part):
     defects = []
-    tnef = TNEF_PATH.match(part)
-    path = tnef.group(1) if tnef else part
-    message = load(raw, defects)
-    if message is None or not path:
-        return None
-    node = locate(message, path)
-    if node is None:
-        return None
+    steps = part.split("/")
+    tnef_index = None
+    if steps[-1].startswith(TNEF_FILE):
+        tnef_index = steps.pop()[len(TNEF_FILE) :]
+        if not tnef_index.isdigit():
+            return None
+    node = load(raw, defects)
+    for number, step in enumerate(steps):
+        if number:  # every later step enters an opaque S/MIME part's signed entity
+            if not step.startswith(SIGNED_ENTITY):
+                return None
+            _, entity = signed_content(payload_bytes(node, "", defects))
+            node = load_entity(entity) if entity else None
+            step = step[len(SIGNED_ENTITY) :]
+        node = locate(node, step) if node is not None and step else None
+        if node is None:
+            return None
     node_kind = kind(node)
     if node_kind == MULTIPART:
         return None
-    where = describe(path)
+    where = describe(part)
     ctype, params = content_type(node, where, defects)
     _, disposition_params = parse_params(header(node, "content-disposition"), where, defects)
     if node_kind == MESSAGE:
@@ -268,15 +280,14 @@ def _get_part(raw, part):
         name = inner_message_name(disposition_params, params, subject)
         return name, node.get_content_type(), flatten(inner, defects, where)
     data = payload_bytes(node, where, defects)
-    if tnef:
-        found = tnef_file(data, int(tnef.group(2)))
+    if tnef_index is not None:
+        found = tnef_file(data, int(tnef_index))
         if found is None:
             return None
-        name, file_data = found
-        name = tnef_name(name, int(tnef.group(2)))
-        return name, guess_type(name), file_data
+        name = tnef_name(found[0], int(tnef_index))
+        return name, guess_type(name), found[1]
     filename = disposition_params.get("filename") or params.get("name") or ""
-    return attachment_name(filename, ctype, path), ctype, data
+    return attachment_name(filename, ctype, part), ctype, data
 
 
 __all__ = ["get_part", "identity_key", "parse_message"]

@@ -4,7 +4,8 @@ paths, forwarded messages, TNEF (winmail.dat).
 Part paths follow IMAP (RFC 3501 section 6.4.5): the children of a multipart are 1, 2, ...; the
 body of a single-part message is 1; the parts of a message/rfc822 at path P are P.1, P.2, ...
 (P.1 alone when the forwarded mail is single-part). Files inside a TNEF part at path P are
-"P/tnef:0", "P/tnef:1", ... The walker and get_part() share one navigation, so a path the parser
+"P/tnef:0", "P/tnef:1", ...; the parts of the entity inside an opaque S/MIME part at P are
+"P/p7m:1", "P/p7m:2", ... The walker and get_part() share one navigation, so a path the parser
 reports always leads get_part() to the same bytes.
 """
 
@@ -18,6 +19,7 @@ from .charsets import clean_text, decode_bytes
 from .headers import decode_header, parse_date, parse_params, to_bytes
 from .htmltext import html_to_text
 from .model import Attachment
+from .smime import signed_content
 from .tnef import read_tnef
 from .transfer import (
     decode_base64,
@@ -33,8 +35,12 @@ MAX_PARTS = 1000
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 INNER_MESSAGE_TYPES = {"message/rfc822", "message/global", "message/news"}
 BODY_TYPES = {"text/plain", "text/html"}
+PKCS7_MIME_TYPES = {"application/pkcs7-mime", "application/x-pkcs7-mime"}
+SIGNED_ENTITY = "p7m:"  # path step into the content of an opaque S/MIME part
+TNEF_FILE = "tnef:"  # path step to a file inside a TNEF part
 
 BOUNDARY_LINE = re.compile(rb"^--([^\s\"]{1,200}?)(?:--)?[ \t]*\r?$", re.M)
+PATH_SEPARATORS = re.compile(r"[/:]+")
 UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]")
 LINE_ENDINGS = re.compile(r"\r\n?")
 META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]{1,40})", re.I)
@@ -215,7 +221,17 @@ def locate(root, path):
 
 
 def _child_path(prefix, index):
-    return f"{prefix}.{index}" if prefix else str(index)
+    if not prefix or prefix.endswith(":"):
+        return f"{prefix}{index}"
+    return f"{prefix}.{index}"
+
+
+def load_entity(data):
+    """The parse tree of a MIME entity found inside a part (opaque S/MIME), or None."""
+    try:
+        return email.message_from_bytes(data)
+    except Exception:  # noqa: BLE001 - e.g. RecursionError
+        return None
 
 
 class Walker:
@@ -226,12 +242,15 @@ class Walker:
 
     def read_message(self, root):
         content = Content()
-        if kind(root) == MULTIPART:
-            self._note_defects(root, "")
-            self.children(root, "", 1, content)
-        else:
-            self.visit(root, "1", 1, content)
+        self.read_entity(root, "", 1, content)
         return content
+
+    def read_entity(self, root, prefix, depth, content):
+        if kind(root) == MULTIPART:
+            self._note_defects(root, prefix)
+            self.children(root, prefix, depth, content)
+        else:
+            self.visit(root, _child_path(prefix, 1), depth, content)
 
     def children(self, node, prefix, depth, content):
         parts = children(node)
@@ -265,7 +284,7 @@ class Walker:
         elif node_kind == MESSAGE:
             content.attachments.append(self.inner_message(node, path, depth))
         else:
-            self.leaf(node, path, content)
+            self.leaf(node, path, depth, content)
 
     def alternative(self, node, path, depth, content):
         options = []
@@ -281,7 +300,7 @@ class Walker:
             content.attachments.extend(option.attachments)
             content.fallback_texts.extend(option.fallback_texts)
 
-    def leaf(self, node, path, content):
+    def leaf(self, node, path, depth, content):
         where = describe(path)
         ctype, params = content_type(node, where, self.defects, self.hint)
         disposition_raw = header(node, "content-disposition")
@@ -316,6 +335,20 @@ class Walker:
         content.attachments.append(attachment)
         if ctype in TNEF_TYPES or attachment.name.lower() == "winmail.dat":
             self.tnef(data, path, content)
+        elif ctype in PKCS7_MIME_TYPES or attachment.name.lower().endswith(".p7m"):
+            self.opaque_signed(data, path, depth, content)
+
+    def opaque_signed(self, data, path, depth, content):
+        """The signed entity inside an opaque S/MIME part is the mail's real content."""
+        state, entity = signed_content(data)
+        if state == "encrypted":
+            self.defects.append(f"encrypted S/MIME content in {describe(path)} cannot be read")
+        elif state == "signed":
+            root = load_entity(entity)
+            if root is None:
+                self.defects.append(f"unreadable signed S/MIME content in {describe(path)}")
+            else:
+                self.read_entity(root, f"{path}/{SIGNED_ENTITY}", depth + 1, content)
 
     def tnef(self, data, path, content):
         files, body = read_tnef(data, describe(path), self.defects)
@@ -326,7 +359,7 @@ class Walker:
                     name=name,
                     content_type=guess_type(name),
                     size=len(file_data),
-                    part=f"{path}/tnef:{index}",
+                    part=f"{path}/{TNEF_FILE}{index}",
                 )
             )
         if body:
@@ -414,4 +447,4 @@ def attachment_name(filename, ctype, path):
     if name:
         return name
     extension = EXTENSIONS.get(ctype) or MIME_TYPES.guess_extension(ctype) or ".bin"
-    return f"part-{path}{extension}"
+    return f"part-{PATH_SEPARATORS.sub('-', path)}{extension}"

@@ -364,3 +364,87 @@ def deeply_nested(levels):
     )
     closing = b"".join(b"\r\n--b%d--" % i for i in reversed(range(levels)))
     return head + opening + b"Content-Type: text/plain\r\n\r\nganz unten" + closing + CRLF
+
+
+# --- S/MIME, opaque ------------------------------------------------------------------------
+
+
+def opaque_signed_der(entity):
+    """A real CMS SignedData (made by `cryptography`) that carries `entity` inside it."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs7
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Mira Albrecht")])
+    start = datetime.datetime(2025, 1, 1)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + datetime.timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(entity)
+        .add_signer(certificate, key, hashes.SHA256())
+        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
+    )
+
+
+def _ber(tag, content=None, children=()):
+    """BER with indefinite lengths for constructed elements, as some S/MIME tools write it."""
+    if content is not None:
+        length = len(content)
+        head = bytes([length]) if length < 128 else b"\x82" + length.to_bytes(2, "big")
+        return bytes([tag]) + head + content
+    return bytes([tag]) + b"\x80" + b"".join(children) + b"\x00\x00"
+
+
+def opaque_signed_ber(entity, chunk=7):
+    """SignedData in indefinite-length BER with the content split into OCTET STRING chunks."""
+    oid_signed = _ber(0x06, bytes.fromhex("2a864886f70d010702"))
+    oid_data = _ber(0x06, bytes.fromhex("2a864886f70d010701"))
+    chunks = [_ber(0x04, entity[i : i + chunk]) for i in range(0, len(entity), chunk)]
+    encapsulated = _ber(
+        0x30, children=[oid_data, _ber(0xA0, children=[_ber(0x24, children=chunks)])]
+    )
+    signed = _ber(
+        0x30, children=[_ber(0x02, b"\x01"), _ber(0x31, b""), encapsulated, _ber(0x31, b"")]
+    )
+    return _ber(0x30, children=[oid_signed, _ber(0xA0, children=[signed])])
+
+
+ENVELOPED_DER = bytes.fromhex("300f06092a864886f70d010703a0023000")
+
+
+def opaque_smime_mail(der, smime_type="signed-data"):
+    return (
+        b"Message-ID: <p7m.1@mail.example.org>\r\n"
+        b"From: Mira Albrecht <mira.albrecht@example.org>\r\n"
+        b"To: Lena Vogt <lena.vogt@example.com>\r\n"
+        b"Subject: Opak signiert\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b"Content-Type: application/pkcs7-mime; smime-type=" + smime_type.encode() + b";\r\n"
+        b' name="smime.p7m"\r\n'
+        b'Content-Disposition: attachment; filename="smime.p7m"\r\n'
+        b"Content-Transfer-Encoding: base64\r\n"
+        b"\r\n" + base64.encodebytes(der).replace(b"\n", CRLF)
+    )
+
+
+OPAQUE_ENTITY = (
+    b'Content-Type: multipart/mixed; boundary="e"\r\n\r\n'
+    b"--e\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nDer Vertrag, gr\xc3\xbc\xc3\x9fe.\r\n"
+    b'--e\r\nContent-Type: application/pdf; name="vertrag.pdf"\r\n'
+    b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF-1.4 fake") + b"\r\n"
+    b"--e--\r\n"
+)

@@ -3,6 +3,8 @@
 import base64
 from datetime import UTC, datetime
 
+import pytest
+
 from organizer.parsing import get_part, normalize_message_id, parse_message
 from tests.organizer import mails
 
@@ -557,3 +559,31 @@ def test_unlabelled_iso_2022_jp_in_header_and_body_is_read():
 
     assert parsed.subject == "テスト"
     assert parsed.text_body == "テスト\n"
+
+
+@pytest.mark.parametrize("encoding", ["der", "ber"])
+def test_opaque_signed_mail_shows_the_signed_text_and_attachments(encoding):
+    if encoding == "der":
+        blob = mails.opaque_signed_der(mails.OPAQUE_ENTITY)
+    else:
+        blob = mails.opaque_signed_ber(mails.OPAQUE_ENTITY)
+    raw = mails.opaque_smime_mail(blob)
+    parsed = parse_message(raw)
+
+    assert parsed.text_body == "Der Vertrag, grüße."
+    assert [(a.name, a.part) for a in parsed.attachments] == [
+        ("smime.p7m", "1"),
+        ("vertrag.pdf", "1/p7m:2"),
+    ]
+    assert get_part(raw, "1/p7m:2") == ("vertrag.pdf", "application/pdf", b"%PDF-1.4 fake")
+    assert get_part(raw, "1")[2] == blob
+    assert get_part(raw, "1/p7m:9") is None
+
+
+def test_encrypted_smime_is_kept_as_attachment_with_a_defect():
+    raw = mails.opaque_smime_mail(mails.ENVELOPED_DER, smime_type="enveloped-data")
+    parsed = parse_message(raw)
+
+    assert [a.name for a in parsed.attachments] == ["smime.p7m"]
+    assert parsed.text_body == ""
+    assert any("encrypted S/MIME" in d for d in parsed.defects)

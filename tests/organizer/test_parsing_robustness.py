@@ -23,6 +23,7 @@ SAMPLES = [
     mails.SMIME_SIGNED,
     mails.CALENDAR_INVITE,
     mails.WRONG_BOUNDARY,
+    mails.opaque_smime_mail(mails.opaque_signed_ber(mails.OPAQUE_ENTITY)),
 ]
 NASTY = [b"\x00", b"\r", b"\n", b'"', b"<", b">", b"(", b"=?", b"--", b"\xff", b"\xc3", b":", b";"]
 
