@@ -6,7 +6,12 @@
     identity_key(message_id, author_address, date, fingerprint) -> sha256 hex
 
 Modules: charsets (labels, decoding), headers (RFC 2047/2231/6532, ids, dates), addresses (our own
-strict address parser, the From verdict), mime (the part tree, attachments, TNEF), htmltext.
+strict address parser, the From verdict), mime (the part tree, bodies, attachments, part paths),
+transfer (base64/quoted-printable/uuencode), tnef (winmail.dat), smime (opaque signed content),
+htmltext (text of HTML-only mail), message (parse_message, get_part), model (the dataclasses).
+
+Filing reads `author` and `from_problem`: author is set only when From holds exactly one valid
+mailbox in unambiguous syntax (or, From missing, when Sender does); see model.FROM_PROBLEMS.
 """
 
 from .headers import normalize_message_id
