@@ -260,6 +260,10 @@ def _mailboxes_of_item(tokens, where, defects, result):
         angle, rest = tokens[start + 1 :], []
     if ">" in (t[0] for t in phrase):
         problems.append("'>' without '<'")
+    if "@" in (t[0] for t in phrase):
+        # `a@x.example <b@y.example>`: RFC 5322 forbids a bare @ in a display name, and parsers
+        # disagree about it (Python 3.11's getaddresses sees two mailboxes, parseaddr a@x).
+        problems.append("an unquoted @ in the display name")
     address = _addr_spec(angle, problems)
     name = _phrase(phrase, where, defects) or _comment_name(rest, where, defects)
     if address:  # an empty <> (a null sender) is no mailbox

@@ -107,11 +107,26 @@ def test_display_name_that_looks_like_an_address_is_never_the_address():  # F08
         mails.build_mail(from_="mira.albrecht@example.org <zahlung-service@example.de>")
     )
 
-    assert len(parsed.from_) == 1
-    assert parsed.author.address == "zahlung-service@example.de"
+    # Shown as sent by the angle address; the display-name "address" is no address at all.
+    assert [(m.name, m.address) for m in parsed.from_] == [
+        ("mira.albrecht@example.org", "zahlung-service@example.de")
+    ]
+    assert "mira.albrecht@example.org" not in addresses(parsed.from_ + parsed.to)
+    # A bare @ in a display name is invalid syntax that other parsers read as two mailboxes
+    # (or as mira's): such a From names no trusted author and matches nothing.
+    assert parsed.author is None
+    assert parsed.from_problem == "ambiguous"
+    assert addresses(parsed.from_) == [""]
+    assert any("unquoted @ in the display name" in d for d in parsed.defects)
+
+
+def test_quoted_display_name_that_looks_like_an_address_leaves_the_angle_address_as_author():
+    parsed = parse_message(
+        mails.build_mail(from_='"mira.albrecht@example.org" <zahlung-service@example.de>')
+    )
+
     assert parsed.author.normalized == "zahlung-service@example.de"
     assert parsed.author.name == "mira.albrecht@example.org"
-    assert "mira.albrecht@example.org" not in addresses(parsed.from_ + parsed.to)
     assert any("looks like an address" in d for d in parsed.defects)
 
 
