@@ -378,8 +378,9 @@ def judge_from(from_values, sender_values, defects, hint=None):
     parsed = [parse_address_list(v, "the From header", defects, hint) for v in from_values]
     mailboxes = [m for p in parsed for m in p.mailboxes]
     if len(from_values) > 1:
+        # Mail clients disagree on which of several From headers they show: a spoofing trick.
         defects.append(f"{len(from_values)} From headers; no author taken from them")
-        return FromVerdict(mailboxes, None, FROM_SEVERAL)
+        return FromVerdict(_disarmed(mailboxes), None, FROM_AMBIGUOUS)
     from_list = parsed[0]
     for name in from_list.names_like_addresses:
         defects.append(

@@ -49,8 +49,8 @@ class Attachment:
 
 # Values of ParsedMessage.from_problem. "" means the From header decides the author.
 FROM_MISSING = "missing"  # no From header; author comes from Sender when that is clean
-FROM_AMBIGUOUS = "ambiguous"  # From present but its syntax can be read more than one way
-FROM_SEVERAL = "several"  # several From headers, or several mailboxes in From
+FROM_AMBIGUOUS = "ambiguous"  # From can be read more than one way (or several From headers)
+FROM_SEVERAL = "several"  # several mailboxes in one From header: each one counts
 FROM_INVALID = "invalid"  # From present but holds no valid address
 FROM_PROBLEMS = (FROM_MISSING, FROM_AMBIGUOUS, FROM_SEVERAL, FROM_INVALID)
 

@@ -75,13 +75,27 @@ def test_from_that_is_not_one_clear_mailbox_has_no_author(from_header, problem):
     assert from_verdict(from_header) == (None, problem)
 
 
-def test_several_from_headers_give_no_author():
+def test_several_from_headers_are_ambiguous_and_match_nothing():
+    # Clients disagree on which one they show: neither may file the mail.
     raw = mails.build_mail(extra_headers=[("From", "Tomasz Wendt <tomasz.wendt@example.de>")])
     parsed = parse_message(raw)
 
     assert parsed.author is None
-    assert parsed.from_problem == "several"
+    assert parsed.from_problem == "ambiguous"
     assert len(parsed.from_) == 2
+    assert [m.normalized for m in parsed.from_] == ["", ""]
+
+
+def test_several_mailboxes_in_one_from_header_each_count():
+    parsed = parse_message(
+        mails.build_mail(from_="Mira <mira.albrecht@example.org>, Tomasz <tomasz.wendt@example.de>")
+    )
+
+    assert (parsed.author, parsed.from_problem) == (None, "several")
+    assert [m.normalized for m in parsed.from_] == [
+        "mira.albrecht@example.org",
+        "tomasz.wendt@example.de",
+    ]
 
 
 def test_ambiguous_from_keeps_its_mailboxes_for_display_but_matches_nothing():
