@@ -79,6 +79,7 @@ MAILDIR_FLAGS = {"S": "\\Seen", "R": "\\Answered", "F": "\\Flagged", "D": "\\Dra
 MAILDIR_TRASHED = "T"
 # The headers an identity depends on (see import_identity).
 IDENTITY_HEADERS = {b"message-id", b"from", b"sender", b"date", b"content-type"}
+PLACEHOLDER = b"X-Other:"
 ARCHIVES = (
     (b"PK\x03\x04", "ZIP"),
     (b"\x1f\x8b", "gzip"),
@@ -378,19 +379,17 @@ def import_identity(raw):
     """The identity parse_message(raw) gives the mail, computed from the headers it depends on
     (Message-ID, From, Sender, Date and the charset): a fraction of the cost of a parse, which
     store_batch does anyway for the mails that are new."""
-    head = _head(raw)
     kept, keep = [], True
-    for line in head.split(b"\n"):
+    for line in _head(raw).split(b"\n"):
         if line[:1] in (b" ", b"\t"):
             if keep:
                 kept.append(line)
             continue
         name = HEADER_NAME.match(line)
-        # Lines that are no header stay where they are: the parser's judgement of them decides
-        # which headers it reads.
         keep = name is None or name.group(1).lower() in IDENTITY_HEADERS
-        if keep:
-            kept.append(line)
+        # Other headers shrink to a stand-in, and lines that are no header stay: the parser's
+        # repair of a broken header block then sees the same structure as in the whole mail.
+        kept.append(line if keep else PLACEHOLDER + (b"\r" if line.endswith(b"\r") else b""))
     parsed = parse_message(b"\n".join(kept) + b"\n\n")
     author = parsed.author.normalized if parsed.author else ""
     # Without a Message-ID the key is the fingerprint of the whole mail, as in parse_message.
