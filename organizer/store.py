@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 WRITERS = 4  # threads writing raw bytes to the mail storage
 CHUNK = 500  # rows per IN (...) lookup and per bulk insert: below every database's limits
+# Messages per INSERT: each statement carries the bodies, so smaller keeps peak memory down.
+INSERT_ROWS = 100
 ADDRESS_ROLES = (
     ("from_", MessageAddress.Role.FROM),
     ("sender", MessageAddress.Role.SENDER),
@@ -84,7 +86,7 @@ def store_batch(account, folder, items, *, reassociate=False):
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    created = Message.objects.bulk_create(rows, batch_size=CHUNK)
+                    created = Message.objects.bulk_create(rows, batch_size=INSERT_ROWS)
                     MessageAddress.objects.bulk_create(
                         [
                             MessageAddress(message=message, role=role, address=address)
