@@ -403,7 +403,13 @@ def test_missing_paths_and_folders_without_mail_give_clear_errors(account, tmp_p
 def test_the_import_identity_is_the_identity_the_parser_gives(account):
     generated = [raw for _role, raw in generate_mailbox(200, [], "lena.vogt@example.com", seed=3)]
     hostile = [value for value in vars(mails).values() if isinstance(value, bytes)]
-    raws = generated + hostile + [make_raw_mail(message_id=False), b"no headers at all"]
+    # RFC 2822's example 13: "Name :" headers and a junk line whose continuation belongs to To.
+    broken_block = (
+        b"From  : John Doe <jdoe@machine.example>\r\nTo    : Mary Smith\r\n__\r\n"
+        b"          <mary@example.net>\r\nDate  : Fri, 21 Nov 1997 09:55:06 -0600\r\n"
+        b"Message-ID  : <1234@local.machine.example>\r\n\r\nHello.\r\n"
+    )
+    raws = generated + hostile + [make_raw_mail(message_id=False), b"no headers", broken_block]
 
     assert len(hostile) > 10
     assert [import_identity(raw) for raw in raws] == [parse_message(raw).identity for raw in raws]
