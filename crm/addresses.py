@@ -23,6 +23,16 @@ def normalize_domain(domain):
     domain = domain.strip().rstrip(".").lower()
     if not domain:
         raise InvalidAddress("empty domain")
+    # Nearly every domain is ASCII already and needs no IDNA round trip (it costs ~15 µs, and
+    # sync and filing normalise every address of every mail).
+    ascii_domain = domain if domain.isascii() else _to_ascii(domain)
+    labels = ascii_domain.split(".")
+    if len(labels) < 2 or not all(DOMAIN_LABEL.match(label) for label in labels):
+        raise InvalidAddress(f"invalid domain {domain!r}")
+    return ascii_domain
+
+
+def _to_ascii(domain):
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
     except idna.IDNAError:
@@ -31,11 +41,7 @@ def normalize_domain(domain):
             ascii_domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
             raise InvalidAddress(f"invalid domain {domain!r}") from None
-    ascii_domain = ascii_domain.lower()
-    labels = ascii_domain.split(".")
-    if len(labels) < 2 or not all(DOMAIN_LABEL.match(label) for label in labels):
-        raise InvalidAddress(f"invalid domain {domain!r}")
-    return ascii_domain
+    return ascii_domain.lower()
 
 
 def normalize_address(address):
