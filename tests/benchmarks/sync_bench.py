@@ -19,6 +19,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -229,6 +230,7 @@ def main():
         product = run_child("product", server.port, user, password, env, args.profile)
     finally:
         server.stop()
+        shutil.rmtree(work, ignore_errors=True)
     report = {
         "mails": args.mails,
         "mailbox_mb": round(total_mb, 1),
