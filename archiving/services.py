@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, reset_queries, transaction
 from django.utils.translation import gettext as _
 
 from archiving.models import BlockedAddress, FiledMail, Filing, FilingRemoval
@@ -52,6 +52,7 @@ def file_pending_messages(account, batch_size=BATCH_SIZE):
         pending.update(archive_state=Message.ArchiveState.NONE)
         return result
     while True:
+        reset_queries()  # see organizer.store.store_batch: DEBUG's query log would keep every batch
         ids = list(pending.order_by("pk").values_list("pk", flat=True)[:batch_size])
         if not ids:
             return result

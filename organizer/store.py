@@ -10,7 +10,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, reset_queries, transaction
 
 from organizer import storage
 from organizer.models import Message, MessageAddress
@@ -54,6 +54,9 @@ def store_batch(account, folder, items, *, reassociate=False):
     """Like store_messages, with counts. With `reassociate`, a mail this folder already holds
     under an older UIDVALIDITY (same identity) takes the new UID instead of being stored twice.
     """
+    # With DEBUG on Django keeps every statement, mail bodies included, in a 9,000-entry log
+    # that only requests reset; a long sync or import on a worker would hold it all.
+    reset_queries()
     outcome = StoreOutcome()
     uidvalidity = folder.uidvalidity
     by_uid = {}
