@@ -20,9 +20,6 @@ from urllib.parse import quote
 
 import pytest
 
-# The browser fixtures shared with tests/browser (Debian's Chromium through Playwright).
-from tests.browser.conftest import browser, context, login, page, requests_seen  # noqa: F401
-
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

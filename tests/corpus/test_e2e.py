@@ -11,13 +11,17 @@ opened in headless Chromium.
 import csv
 import io
 import json
+import threading
 import time
 from collections import Counter, defaultdict
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 from django_q.models import Task
 
@@ -27,6 +31,7 @@ from organizer.accounts import create_account, parse_aliases
 from organizer.models import MailAccount, Message
 from organizer.parsing import normalize_message_id
 from organizer.schedules import SYNC_SCHEDULE, register_schedules
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
 from tests.factories import make_user
 
 pytestmark = [pytest.mark.corpus, pytest.mark.browser]
@@ -169,9 +174,59 @@ def compare(expected_lines):
     return problems, counts
 
 
+def archive_in_chromium(url, cookies):
+    """The subject cells of the E-Mail-Archiv rows of the record page at `url`, after a click on
+    its tab, in headless Chromium. Playwright runs in a thread of its own: its sync API refuses a
+    thread whose event loop is taken, as it is when tests/browser's session browser runs."""
+    from playwright.sync_api import sync_playwright
+
+    outcome = {}
+
+    def run():
+        try:
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+                )
+                context = chromium.new_context(locale="en-US")
+                context.set_default_timeout(15_000)
+                context.add_cookies(cookies)
+                page = context.new_page()
+                page.goto(url)
+                page.click("#tab-archive")
+                rows = page.locator("#archive table.mail-list tbody tr")
+                rows.first.wait_for()
+                outcome["subjects"] = rows.locator("td:nth-child(4)").all_inner_texts()
+                chromium.close()
+        except Exception as error:  # noqa: BLE001 - handed to the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, name="chromium")
+    thread.start()
+    thread.join(timeout=120)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("subjects")
+
+
+def session_cookies(user, base_url):
+    client = Client()
+    client.force_login(user)
+    return [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "url": base_url,
+        },
+        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base_url},
+    ]
+
+
 def test_the_e2e_scenario_files_every_mail_where_expected(
-    corpus, dovecot, worker, monkeypatch, capsys, live_server, login, page
+    corpus, dovecot, worker, monkeypatch, capsys, live_server
 ):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: `make test-deps` installs Debian's chromium package")
     e2e = corpus / "e2e"
     started = time.monotonic()
     loaded = load_mailboxes(dovecot, e2e)
@@ -215,17 +270,15 @@ def test_the_e2e_scenario_files_every_mail_where_expected(
         Filing.objects.filter(content_type=contact_type).values_list("object_id", flat=True)
     ).most_common(1)[0]
     contact = Contact.objects.get(pk=busiest[0])
-    login(accounts[0].owner)
-    page.goto(live_server.url + contact.get_absolute_url())
-    page.click("#tab-archive")
-    rows = page.locator("#archive table.mail-list tbody tr")
-    rows.first.wait_for()
-    assert rows.count() == min(busiest[1], 25)
+    shown = archive_in_chromium(
+        live_server.url + contact.get_absolute_url(),
+        session_cookies(accounts[0].owner, live_server.url),
+    )
+    assert len(shown) == min(busiest[1], 25)
     subjects = {
         " ".join((subject or "(no subject)").split())
         for subject in FiledMail.objects.filter(
             filings__content_type=contact_type, filings__object_id=contact.pk
         ).values_list("subject", flat=True)
     }
-    shown = [" ".join(text.split()) for text in rows.locator("td:nth-child(4)").all_inner_texts()]
-    assert shown and set(shown) <= subjects
+    assert {" ".join(text.split()) for text in shown} <= subjects
