@@ -265,17 +265,17 @@ def _blocked_reason(ip):
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     if ip in METADATA_HOSTS:
-        return "cloud metadata address"
+        return _("cloud metadata address")
     if ip.is_link_local:
-        return "link-local address"
+        return _("link-local address")
     if ip.is_multicast:
-        return "multicast address"
+        return _("multicast address")
     if ip.is_unspecified or (ip.version == 4 and ip in ipaddress.ip_network("0.0.0.0/8")):
-        return "unspecified address"
+        return _("unspecified address")
     if ip.is_reserved and not ip.is_loopback:  # ::1 lies in IPv6's reserved ::/8
-        return "reserved address"
+        return _("reserved address")
     if not ip.is_global and not settings.ABLAGE_ALLOW_PRIVATE_IMAP_HOSTS:
-        return "private or loopback address"
+        return _("private or loopback address")
     return ""
 
 
