@@ -63,10 +63,23 @@ def no_waits(monkeypatch):
     return waits
 
 
-@pytest.fixture
-def in_english():
-    """Messages for users in English (the msgids), whatever the default language is."""
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language (German): LocaleMiddleware leaves the language of
+    a test client's request active in the thread, which would otherwise reach the next test."""
     from django.utils import translation
 
+    translation.deactivate()
+
+
+@pytest.fixture
+def in_english(client):
+    """Messages for users in English (the msgids), whatever the default language is: in the
+    test's own code and in the pages the test client gets (LocaleMiddleware picks the language
+    per request, from the language cookie)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield

@@ -83,7 +83,7 @@ def test_settings_home_links_the_page_only_with_the_permission(client, owner, ad
     assert reverse("archiving:blocklist") in client.get(reverse("settings_home")).text
 
 
-def test_command_adds_lists_and_removes(capsys):
+def test_command_adds_lists_and_removes(capsys, in_english):
     call_command("blocklist", "add", "@Example.COM")
     call_command("blocklist", "add", "Newsletter@example.org")
     call_command("blocklist", "list")

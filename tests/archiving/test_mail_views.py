@@ -71,7 +71,9 @@ def test_page_frames_the_html_in_a_sandbox_without_scripts_forms_or_same_origin(
     assert "track.example.de" not in page  # the mail's HTML never reaches the page itself
 
 
-def test_page_says_remote_content_is_blocked_and_offers_to_load_it(client, owner, rich_mail):
+def test_page_says_remote_content_is_blocked_and_offers_to_load_it(
+    client, owner, rich_mail, in_english
+):
     client.force_login(owner)
     page = client.get(url("filed_mail", rich_mail)).content.decode()
     assert "Load remote content" in page
@@ -83,7 +85,9 @@ def test_page_says_remote_content_is_blocked_and_offers_to_load_it(client, owner
     assert "Load remote content" not in loaded
 
 
-def test_page_offers_nothing_when_the_mail_has_no_remote_content(client, owner, contact):
+def test_page_offers_nothing_when_the_mail_has_no_remote_content(
+    client, owner, contact, in_english
+):
     mail = file_raw_mail(html_mail("<p>nur Text</p>"), contact, user=owner)
     client.force_login(owner)
     assert "Load remote content" not in client.get(url("filed_mail", mail)).content.decode()
@@ -110,7 +114,7 @@ def test_page_escapes_markup_in_the_subject_and_text(client, owner, contact):
     assert "&lt;b&gt;nicht fett&lt;/b&gt;" in page
 
 
-def test_page_shows_the_sender_as_via_when_it_differs_from_from(client, owner, contact):
+def test_page_shows_the_sender_as_via_when_it_differs_from_from(client, owner, contact, in_english):
     # F10: sent on behalf of someone else.
     raw = mails.build_mail(sender="Assistenz <assistenz@example.org>")
     mail = file_raw_mail(raw, contact, user=owner)
@@ -119,7 +123,7 @@ def test_page_shows_the_sender_as_via_when_it_differs_from_from(client, owner, c
     assert "via Assistenz &lt;assistenz@example.org&gt;" in page
 
 
-def test_page_marks_a_missing_from_and_names_the_sender(client, owner, contact):
+def test_page_marks_a_missing_from_and_names_the_sender(client, owner, contact, in_english):
     # F09: no From header; the author comes from Sender.
     raw = mails.build_mail(from_=None, sender="Tomasz Wendt <tomasz.wendt@example.de>")
     mail = file_raw_mail(raw, contact, user=owner)
@@ -129,7 +133,7 @@ def test_page_marks_a_missing_from_and_names_the_sender(client, owner, contact):
     assert "Sender: Tomasz Wendt &lt;tomasz.wendt@example.de&gt;" in page
 
 
-def test_page_shows_a_differing_reply_to_prominently(client, owner, contact):
+def test_page_shows_a_differing_reply_to_prominently(client, owner, contact, in_english):
     # F11: a contact form: the real person only in Reply-To.
     raw = mails.build_mail(
         from_="Kontaktformular <noreply@example.com>",
@@ -257,7 +261,9 @@ def test_document_of_a_mail_without_html_is_404(client, owner, contact):
 # --- remote content for a sender ---------------------------------------------------------------
 
 
-def test_always_allowing_a_sender_loads_remote_content_in_their_mail(client, owner, rich_mail):
+def test_always_allowing_a_sender_loads_remote_content_in_their_mail(
+    client, owner, rich_mail, in_english
+):
     client.force_login(owner)
     response = client.post(url("mail_remote", rich_mail), {"allow": "1"})
     assert response.status_code == 302
@@ -289,7 +295,7 @@ def test_allowing_remote_content_needs_post(client, owner, rich_mail):
 
 
 def test_a_display_name_that_looks_like_an_address_is_not_shown_as_the_sender(
-    client, owner, contact
+    client, owner, contact, in_english
 ):
     # F08: only the angle address is the sender, and only it may be allowed remote content.
     raw = html_mail(
@@ -306,7 +312,7 @@ def test_a_display_name_that_looks_like_an_address_is_not_shown_as_the_sender(
     assert "Always for mira.albrecht@example.org" not in page
 
 
-def test_no_allowance_is_offered_without_a_clear_sender(client, owner, contact):
+def test_no_allowance_is_offered_without_a_clear_sender(client, owner, contact, in_english):
     raw = html_mail(
         '<img src="https://t.example.de/x.gif">',
         from_="Mira <mira.albrecht@example.org>, Tomasz <tomasz.wendt@example.de>",

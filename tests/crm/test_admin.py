@@ -160,5 +160,5 @@ def test_address_page_refuses_a_duplicate_and_an_owner_less_address(admin_client
     duplicate = admin_client.post(add, {"contact": contact.pk, "address": "ANNA@example.com"})
     orphan = admin_client.post(add, {"address": "x@example.com"})
     assert "hat die Adresse „ANNA@example.com“ bereits." in duplicate.content.decode()
-    assert "Wählen Sie entweder einen Ansprechpartner oder einen Kunden." in orphan.content.decode()
+    assert "Wählen Sie entweder einen Kontakt oder einen Kunden." in orphan.content.decode()
     assert EmailAddress.objects.count() == 1

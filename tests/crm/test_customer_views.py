@@ -113,7 +113,7 @@ def test_outsider_cannot_add_or_remove_addresses(client, outsider):
     assert list(customer.email_addresses.values_list("address", flat=True)) == ["a@example.com"]
 
 
-def test_viewer_without_change_permission_cannot_edit(client, db):
+def test_viewer_without_change_permission_cannot_edit(client, db, in_english):
     from django.contrib.auth.models import Permission
 
     from tests.factories import make_user
