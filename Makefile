@@ -51,5 +51,5 @@ lint: setup
 
 # Regenerates and compiles the translations (needs GNU gettext; the compiled files are committed).
 messages: setup
-	$(PY) manage.py makemessages -l de -l en --ignore '.venv/*' --ignore 'data/*'
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	DEBUG=1 $(PY) manage.py makemessages -l de -l en --ignore '.venv/*' --ignore 'data/*'
+	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv/*'

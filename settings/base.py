@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from settings import database, env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(env.string("ABLAGE_DATA_DIR", str(BASE_DIR / "data")))
+# An empty value counts as unset: never fall back to the current folder.
+DATA_DIR = Path(env.string("ABLAGE_DATA_DIR") or BASE_DIR / "data")
 
 DEBUG = env.boolean("DEBUG", default=False)
 SECRET_KEY = env.secret("SECRET_KEY", DATA_DIR, DEBUG)
@@ -93,7 +94,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(DATA_DIR / "media")))
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT") or DATA_DIR / "media")
 STORAGES = {
     # Raw mail lives here; production may point "mail" at object storage.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
