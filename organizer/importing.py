@@ -52,7 +52,7 @@ from organizer.sync import enqueue_filing
 
 logger = logging.getLogger(__name__)
 
-IMPORT_UIDVALIDITY = 2**32  # no IMAP server sends it: UIDVALIDITY is a 32-bit number
+IMPORT_UIDVALIDITY = Folder.IMPORT_UIDVALIDITY
 DEFAULT_FOLDER = "Import"
 BATCH_MESSAGES = 500
 BATCH_BYTES = 16 * 1024 * 1024
@@ -455,7 +455,7 @@ def import_folder(account, folder_name=None):
 
 
 def is_import_folder(folder):
-    return folder.uidvalidity == IMPORT_UIDVALIDITY
+    return folder.is_imported
 
 
 # -- importing ------------------------------------------------------------------------------------

@@ -86,6 +86,9 @@ class Folder(models.Model):
         FAILED = "failed", _("failed")
 
     AUTO_SYNC_ROLES = (Role.INBOX, Role.SENT)
+    # Folders filled by organizer.importing carry this UIDVALIDITY: no server sends it (IMAP's
+    # is a 32-bit number), so imported mail never mixes with a server's UIDs.
+    IMPORT_UIDVALIDITY = 2**32
 
     account = models.ForeignKey(MailAccount, models.CASCADE, related_name="folders")
     # The name as the server spells it (modified UTF-7): what SELECT and STATUS are sent.
@@ -126,7 +129,12 @@ class Folder(models.Model):
 
     @property
     def syncs_automatically(self):
-        return self.role in self.AUTO_SYNC_ROLES
+        return self.role in self.AUTO_SYNC_ROLES and not self.is_imported
+
+    @property
+    def is_imported(self):
+        """Filled by an import of mail files, not by a server: the sync leaves it alone."""
+        return self.uidvalidity == self.IMPORT_UIDVALIDITY
 
 
 class ParsedMail(models.Model):

@@ -308,6 +308,18 @@ class _Run:
         account = self.account
         infos = conn.list_folders()
         existing = {f.name: f for f in Folder.objects.filter(account=account)}
+        # Imported folders belong to no server: a server folder of the same name is left out
+        # rather than let it take over (and expunge) the imported mail.
+        imported = {name for name, f in existing.items() if f.is_imported}
+        for info in infos:
+            if info.name in imported:
+                logger.warning(
+                    "folder %s of %s is skipped: an imported folder has that name",
+                    info.name,
+                    account,
+                )
+        infos = [i for i in infos if i.name not in imported]
+        existing = {n: f for n, f in existing.items() if n not in imported}
         names = {i.name for i in infos}
         new = [i for i in infos if i.name not in existing and i.selectable]
         gone = [f for n, f in existing.items() if n not in names and f.exists_on_server]

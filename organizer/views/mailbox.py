@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from crm.models import user_can_view_record
 from organizer import mailview, ondemand
-from organizer.importing import IMPORT_UIDVALIDITY
 from organizer.models import Folder, MailAccount, Message
 from organizer.views.common import (
     MAX_DEPTH,
@@ -163,11 +162,6 @@ def attach_filings(user, messages):
     return messages
 
 
-def is_import_folder(folder):
-    """A folder filled by an import (organizer.importing): no server holds it to sync from."""
-    return folder.uidvalidity == IMPORT_UIDVALIDITY
-
-
 def _sent_like(folder):
     return folder.role in (Folder.Role.SENT, Folder.Role.DRAFTS)
 
@@ -185,7 +179,7 @@ def folder_view(request, pk):
         "page_obj": page,
         "q": search,
         "sent_like": _sent_like(folder),
-        "imported": is_import_folder(folder),
+        "imported": folder.is_imported,
         "section": "organizer",
     }
     if wants_fragment(request):
@@ -235,7 +229,7 @@ def _render_sync_status(request, folder, *, finished_now=False):
 def folder_sync(request, pk):
     """Sync folder: enqueues a sync of this folder (a second click while it runs does nothing)."""
     folder = get_folder_for_user(request, pk)
-    if folder.selectable and not is_import_folder(folder):
+    if folder.selectable and not folder.is_imported:
         ondemand.request_folder_sync(folder)
     if wants_fragment(request):
         return _render_sync_status(request, folder, finished_now=True)

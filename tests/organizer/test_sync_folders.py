@@ -142,3 +142,22 @@ def test_a_malformed_folder_name_is_shown_best_effort_and_the_rest_syncs(
     broken = Folder.objects.get(account=account, name="Archiv/&Jjo")
     assert broken.display_name == "Archiv/\ufffd"
     assert "malformed modified UTF-7 folder name" in caplog.text
+
+
+def test_imported_folders_are_left_alone_by_the_sync_even_when_the_server_has_that_name(
+    dovecot,
+):
+    from organizer.importing import import_messages
+
+    account = make_mail_account(server=dovecot)
+    import_messages(account, "Archiv", [make_raw_mail("alt, importiert")], file_async=False)
+    dovecot.create_folder(account.login, "Archiv")
+    dovecot.append(account.login, "Archiv", make_raw_mail("auf dem Server"))
+
+    result = sync_account(account)
+    sync_account(account, ["Archiv"])
+
+    assert result.ok
+    archive = Folder.objects.get(account=account, name="Archiv")
+    assert archive.is_imported and archive.exists_on_server
+    assert [m.subject for m in archive.messages.all()] == ["alt, importiert"]
