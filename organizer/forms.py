@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from organizer import accounts
@@ -132,3 +133,31 @@ class AccountForm(forms.Form):
             return decrypt_password(self.account.password_encrypted)
         except UnreadablePassword:
             return None
+
+
+class MailImportForm(forms.Form):
+    """An mbox file (Thunderbird, Google Takeout) or one .eml message, uploaded into a folder."""
+
+    file = forms.FileField(
+        label=_("Mail file"),
+        help_text=_("An mbox file (e.g. exported from Thunderbird or Google Takeout) or one .eml."),
+    )
+    folder = forms.CharField(
+        label=_("Folder"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty: “Import/” followed by the file name."),
+    )
+
+    def __init__(self, *args, max_bytes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s. Import it with “manage.py import_mailbox”."),
+                params={"size": filesizeformat(self.max_bytes)},
+            )
+        return upload

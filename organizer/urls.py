@@ -34,4 +34,5 @@ urlpatterns = [
     path("me/accounts/<int:pk>/test/", accounts.account_test, name="account_test"),
     path("me/accounts/<int:pk>/sync/", accounts.account_sync, name="account_sync"),
     path("me/accounts/<int:pk>/delete/", accounts.account_delete, name="account_delete"),
+    path("me/accounts/<int:pk>/import/", accounts.account_import, name="account_import"),
 ]

@@ -17,7 +17,8 @@ from crm.addresses import normalize_address_or_none
 from crm.models import user_can_view_record
 from crm.selectors import records_by_address
 from organizer import accounts, imap, ondemand
-from organizer.forms import AccountForm, split_aliases
+from organizer.forms import AccountForm, MailImportForm, split_aliases
+from organizer.importing import MAX_UPLOAD_BYTES, MailImportError, import_file
 from organizer.models import Folder, MailAccount
 from organizer.views.common import (
     MAX_DEPTH,
@@ -246,3 +247,36 @@ def account_sync(request, pk):
     elif started:
         messages.info(request, _("Sync of %(address)s started.") % {"address": account})
     return redirect("organizer:my_settings")
+
+
+def account_import(request, pk):
+    """Upload of an mbox file or an .eml into a folder of the account, as if it had been synced
+    (and filed by the worker on accounts with Automatische Ablage)."""
+    account = get_account_for_user(request, pk)
+    form = MailImportForm(request.POST or None, request.FILES or None, max_bytes=MAX_UPLOAD_BYTES)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = import_file(account, form.cleaned_data["file"], form.cleaned_data["folder"])
+        except MailImportError as error:
+            form.add_error("file", str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(imported)d mails imported into “%(folder)s” (%(duplicates)d already "
+                    "there, %(skipped)d skipped)."
+                )
+                % {
+                    "imported": result.imported,
+                    "folder": result.folder,
+                    "duplicates": result.duplicates,
+                    "skipped": result.skipped,
+                },
+            )
+            if account.auto_archive and result.imported:
+                messages.info(request, _("They are being filed now; this may take a moment."))
+            return redirect("organizer:my_settings")
+    context = {"account": account, "form": form, "section": "settings"}
+    return render(
+        request, "organizer/account_import.html", context, status=422 if form.errors else 200
+    )
