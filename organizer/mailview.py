@@ -231,6 +231,8 @@ def html_document_response(request, mail, namespace):
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
+    # The one document our own pages frame (everything else is DENY).
+    response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
 
