@@ -1,4 +1,8 @@
-"""IMAP access: the only module that speaks IMAP (through imaplib).
+"""IMAP access: the only module that speaks IMAP (imaplib, with imap-tools' UTF-7 codec).
+
+imap-tools' MailBox classes connect by host name themselves; the host guard below needs the
+connection pinned to the address it checked, and the sync needs raw UID FETCH batches with
+CONDSTORE, so the commands go through imaplib directly.
 
 Everything leaves this module as plain dataclasses; every failure leaves it as one ImapError
 whose `kind` says what went wrong and whose message says it in plain words for users. The rest
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from imap_tools.imap_utf7 import utf7_encode
 
 logger = logging.getLogger(__name__)
 
@@ -155,27 +160,7 @@ def decode_folder_name(raw):
 
 def encode_folder_name(name):
     """Unicode to modified UTF-7: for folder names typed by people."""
-    out = []
-    pending = []
-
-    def flush():
-        if pending:
-            data = "".join(pending).encode("utf-16-be")
-            out.append("&" + base64.b64encode(data).decode("ascii").rstrip("=").replace("/", ","))
-            out.append("-")
-            pending.clear()
-
-    for char in name:
-        if char == "&":
-            flush()
-            out.append("&-")
-        elif 0x20 <= ord(char) <= 0x7E:
-            flush()
-            out.append(char)
-        else:
-            pending.append(char)
-    flush()
-    return "".join(out)
+    return utf7_encode(name).decode("ascii")
 
 
 SPECIAL_USE_ROLES = {
