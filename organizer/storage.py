@@ -15,6 +15,13 @@ def mail_storage():
 
 
 def path_for(sha256_hex):
+    # One level of 256 folders: creating a folder costs a disk write like creating a file, and
+    # with two levels (65,536 folders) nearly every new mail of a mailbox needed its own folder.
+    return f"{sha256_hex[:2]}/{sha256_hex}.eml"
+
+
+def _earlier_path_for(sha256_hex):
+    """Where mail stored before the one-level layout lies (rows keep their raw_path)."""
     return f"{sha256_hex[:2]}/{sha256_hex[2:4]}/{sha256_hex}.eml"
 
 
@@ -23,11 +30,15 @@ def save_raw(raw, sha256_hex=None):
     sha256_hex = sha256_hex or hashlib.sha256(raw).hexdigest()
     path = path_for(sha256_hex)
     storage = mail_storage()
-    if not storage.exists(path):
-        saved = storage.save(path, ContentFile(raw))
-        if saved != path:
-            # Another writer stored the same bytes at the same moment; keep theirs.
-            storage.delete(saved)
+    if storage.exists(path):
+        return path
+    earlier = _earlier_path_for(sha256_hex)
+    if storage.exists(earlier):
+        return earlier
+    saved = storage.save(path, ContentFile(raw))
+    if saved != path:
+        # Another writer stored the same bytes at the same moment; keep theirs.
+        storage.delete(saved)
     return path
 
 
