@@ -118,9 +118,22 @@ def content_type(node, where, defects, hint=None):
     return main, params
 
 
+def type_of(node):
+    """node.get_content_type(), read once per part (the tree asks for it many times, and each
+    time email.message scans and splits the part's headers)."""
+    ctype = node.__dict__.get("_ablage_type")
+    if ctype is None:
+        ctype = node._ablage_type = node.get_content_type()
+    return ctype
+
+
+def maintype_of(node):
+    return type_of(node).partition("/")[0]
+
+
 def kind(node):
     payload = node._payload
-    ctype = node.get_content_type()
+    ctype = type_of(node)
     maintype = ctype.partition("/")[0]
     if isinstance(payload, list):
         if maintype == "message":
@@ -141,18 +154,18 @@ def children(node):
         return cached
     payload = node._payload
     if isinstance(payload, list):
-        if node.get_content_maintype() == "message":
+        if maintype_of(node) == "message":
             inner = inner_of(node) if payload else None
             if inner is None:
                 result = []
-            elif isinstance(inner._payload, list) and inner.get_content_maintype() == "multipart":
+            elif isinstance(inner._payload, list) and maintype_of(inner) == "multipart":
                 result = list(inner._payload)
             else:
                 result = [inner]
         else:
             result = list(payload)
     else:
-        result = _recover_multipart(node) if node.get_content_maintype() == "multipart" else []
+        result = _recover_multipart(node) if maintype_of(node) == "multipart" else []
     node._ablage_children = result
     return result
 
@@ -277,7 +290,7 @@ class Walker:
         self._note_defects(node, path)
         node_kind = kind(node)
         if node_kind == MULTIPART:
-            if node.get_content_type() == "multipart/alternative":
+            if type_of(node) == "multipart/alternative":
                 self.alternative(node, path, depth, content)
             else:
                 self.children(node, path, depth + 1, content)
@@ -392,7 +405,7 @@ class Walker:
         }
         return Attachment(
             name=inner_message_name(disposition_params, params, subject),
-            content_type=node.get_content_type(),
+            content_type=type_of(node),
             size=len(flatten(inner, self.defects, where)),
             part=path,
             inner=summary,
