@@ -5,12 +5,18 @@ mail files can use it with UIDs of its own. The caller owns the transaction that
 its cursor; everything here runs inside it.
 """
 
+import contextlib
 import hashlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, reset_queries, transaction
+from django.db import IntegrityError, connections, models, reset_queries, router, transaction
+from django.db.models.constants import OnConflict
 
 from organizer import storage
 from organizer.models import Message, MessageAddress
@@ -18,7 +24,6 @@ from organizer.parsing import ParsedMessage, parse_message
 
 logger = logging.getLogger(__name__)
 
-WRITERS = 4  # threads writing raw bytes to the mail storage
 CHUNK = 500  # rows per IN (...) lookup and per bulk insert: below every database's limits
 # Messages per INSERT: each statement carries the bodies, so smaller keeps peak memory down.
 INSERT_ROWS = 100
@@ -50,9 +55,11 @@ def store_messages(account, folder, items, *, reassociate=False):
     return store_batch(account, folder, items, reassociate=reassociate).created
 
 
-def store_batch(account, folder, items, *, reassociate=False):
+def store_batch(account, folder, items, *, reassociate=False, preparation=None):
     """Like store_messages, with counts. With `reassociate`, a mail this folder already holds
     under an older UIDVALIDITY (same identity) takes the new UID instead of being stored twice.
+    `preparation` (from prepare_in_background(items)) is the parsing of these items already
+    under way in the parse workers.
     """
     # With DEBUG on Django keeps every statement, mail bodies included, in a 9,000-entry log
     # that only requests reset; a long sync or import on a worker would hold it all.
@@ -68,35 +75,30 @@ def store_batch(account, folder, items, *, reassociate=False):
         pending = [by_uid[uid] for uid in sorted(by_uid) if uid not in known]
         if not pending:
             return outcome
-        # Raw bytes are written by a few threads while this one parses: file and network
-        # writes release the GIL, so storing costs little beyond the parse itself.
-        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="raw-writer") as pool:
-            paths = {}
-            for item in pending:
-                digest = hashlib.sha256(item.raw).hexdigest()
-                if digest not in paths:
-                    paths[digest] = pool.submit(storage.save_raw, item.raw, digest)
-            parsed = [_parse(item.raw) for item in pending]
-            paths = {digest: future.result() for digest, future in paths.items()}
-        outcome.parse_failed = sum(1 for p in parsed if p.failed)
+        prepared = None
+        if preparation is not None:
+            prepared = preparation.results([int(item.uid) for item in pending])
+        if prepared is None:
+            prepared = _prepare_all([item.raw for item in pending])
+        outcome.parse_failed = sum(1 for p in prepared if p.failed)
         if reassociate:
-            pending, parsed = _reassociate(folder, uidvalidity, pending, parsed, outcome)
+            pending, prepared = _reassociate(folder, uidvalidity, pending, prepared, outcome)
         rows = [
-            _message(account, folder, uidvalidity, item, p, paths)
-            for item, p in zip(pending, parsed, strict=True)
+            _message(account, folder, uidvalidity, item, p)
+            for item, p in zip(pending, prepared, strict=True)
         ]
-        addresses = [_addresses(p) for p in parsed]
+        addresses = [p.addresses for p in prepared]
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    created = Message.objects.bulk_create(rows, batch_size=INSERT_ROWS)
-                    MessageAddress.objects.bulk_create(
+                    created = bulk_insert(rows, rows_per_statement=INSERT_ROWS)
+                    bulk_insert(
                         [
                             MessageAddress(message=message, role=role, address=address)
                             for message, pairs in zip(created, addresses, strict=True)
                             for role, address in pairs
                         ],
-                        batch_size=CHUNK * 4,
+                        rows_per_statement=CHUNK * 4,
                     )
                 break
             except IntegrityError:
@@ -112,6 +114,99 @@ def store_batch(account, folder, items, *, reassociate=False):
                     row.pk = None
         outcome.created = created
     return outcome
+
+
+# -- parse workers --------------------------------------------------------------------------------
+
+PARALLEL_FROM = 100  # mails; fewer are parsed in this process (a worker round trip costs more)
+PARALLEL_CHUNK = 50  # mails per task: small enough to keep every worker busy to the end
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def parse_workers(enabled=True):
+    """While the block runs, store_batch parses mail and writes raw bytes in worker processes,
+    one per CPU, so that parsing uses every core while this process fetches and inserts.
+
+    The workers are forked on entry, before the caller starts threads of its own. Without a
+    second CPU, inside a daemonic process (which may not have children, e.g. a django-q2
+    worker with daemonize_workers on) or when forking fails, everything runs in this process.
+    """
+    count = os.cpu_count() or 1
+    if (
+        not enabled
+        or count < 2
+        or getattr(_local, "pool", None) is not None
+        or multiprocessing.current_process().daemon
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        yield
+        return
+    try:
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(int).result()  # forks the workers now
+    except Exception:
+        logger.warning("no parse workers; parsing in this process", exc_info=True)
+        yield
+        return
+    _local.pool = pool
+    try:
+        yield
+    finally:
+        _local.pool = None
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Preparation:
+    """Items being parsed in the parse workers, by UID."""
+
+    def __init__(self, uids, futures):
+        self.uids = uids
+        self.futures = futures
+
+    def results(self, uids):
+        """The _Prepared of these UIDs, in their order; None when the workers failed."""
+        try:
+            done = [prepared for future in self.futures for prepared in future.result()]
+        except (BrokenProcessPool, RuntimeError):
+            logger.warning("the parse workers failed; parsing in this process", exc_info=True)
+            _local.pool = None
+            return None
+        by_uid = dict(zip(self.uids, done, strict=True))
+        return [by_uid[uid] for uid in uids]
+
+
+def prepare_in_background(items):
+    """Starts parsing the items (and storing their raw bytes) in the parse workers, to be
+    picked up by store_batch(items, preparation=...); None without workers or for a few."""
+    pool = getattr(_local, "pool", None)
+    if pool is None or len(items) < PARALLEL_FROM:
+        return None
+    uids = [int(item.uid) for item in items]
+    raws = [item.raw for item in items]
+    try:
+        futures = [
+            pool.submit(_prepare, raws[start : start + PARALLEL_CHUNK])
+            for start in range(0, len(raws), PARALLEL_CHUNK)
+        ]
+    except (BrokenProcessPool, RuntimeError):
+        logger.warning("the parse workers failed; parsing in this process", exc_info=True)
+        _local.pool = None
+        return None
+    return _Preparation(uids, futures)
+
+
+def _prepare_all(raws):
+    pool = getattr(_local, "pool", None)
+    if pool is None or len(raws) < PARALLEL_FROM:
+        return _prepare(raws)
+    chunks = [raws[start : start + PARALLEL_CHUNK] for start in range(0, len(raws), PARALLEL_CHUNK)]
+    try:
+        return [prepared for chunk in pool.map(_prepare, chunks) for prepared in chunk]
+    except (BrokenProcessPool, RuntimeError):
+        logger.warning("the parse workers failed; parsing in this process", exc_info=True)
+        _local.pool = None
+        return _prepare(raws)
 
 
 def _stored_uids(folder, uidvalidity, uids):
@@ -177,15 +272,39 @@ def _flags(flags):
     return flags, any(f.lower() == "\\seen" for f in flags)
 
 
-def _message(account, folder, uidvalidity, item, parsed, paths):
-    path = paths.get(parsed.fingerprint) or storage.save_raw(item.raw, parsed.fingerprint)
-    flags, seen = _flags(item.flags)
+@dataclass
+class _Prepared:
+    """One mail parsed, its raw bytes stored: the row values, ready for Message(**values)."""
+
+    values: dict
+    addresses: list  # [(role, normal form)] for MessageAddress
+    identity: str
+    failed: bool
+
+
+def _prepare(raws):
+    """Parses each raw mail, keeps its bytes in the mail storage and builds its row values.
+    Runs in the parse workers (see parse_workers) or in this process."""
+    prepared = []
+    for raw in raws:
+        parsed = _parse(raw)
+        path = storage.save_raw(raw, parsed.fingerprint)
+        addresses = _addresses(parsed)
+        prepared.append(
+            _Prepared(
+                _values(parsed, raw, path, addresses), addresses, parsed.identity, parsed.failed
+            )
+        )
+    return prepared
+
+
+def _values(parsed, raw, path, addresses):
     author = parsed.author
     values = {
         "identity": parsed.identity,
         "fingerprint": parsed.fingerprint,
         "raw_path": path,
-        "size": parsed.size or len(item.raw),
+        "size": parsed.size or len(raw),
         "message_id": parsed.message_id,
         "in_reply_to": parsed.in_reply_to,
         "references": " ".join(parsed.references or []),
@@ -204,11 +323,15 @@ def _message(account, folder, uidvalidity, item, parsed, paths):
         "html_body": parsed.html_body,
         "attachments": [a.as_dict() for a in parsed.attachments],
         "has_attachments": bool(parsed.attachments),
-        "search_addresses": " ".join(sorted({address for _role, address in _addresses(parsed)})),
+        "search_addresses": " ".join(sorted({address for _role, address in addresses})),
         "parse_defects": list(parsed.defects),
         "parse_failed": parsed.failed,
     }
-    values = {name: _clean(value, MAX_LENGTHS.get(name)) for name, value in values.items()}
+    return {name: _clean(value, MAX_LENGTHS.get(name)) for name, value in values.items()}
+
+
+def _message(account, folder, uidvalidity, item, prepared):
+    flags, seen = _flags(item.flags)
     return Message(
         account=account,
         folder=folder,
@@ -219,7 +342,7 @@ def _message(account, folder, uidvalidity, item, parsed, paths):
         archive_state=(
             Message.ArchiveState.PENDING if account.auto_archive else Message.ArchiveState.NONE
         ),
-        **values,
+        **prepared.values,
     )
 
 
@@ -250,3 +373,76 @@ def _clean(value, max_length=None):
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     return value
+
+
+# -- bulk inserts ---------------------------------------------------------------------------------
+
+# Fields whose Python value is already what every database driver takes: no conversion needed.
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+)
+_MAX_PARAMS = 30_000  # per statement; SQLite (>= 3.32) allows 32,766, PostgreSQL 65,535
+
+
+def bulk_insert(objs, *, ignore_conflicts=False, rows_per_statement=500):
+    """Inserts unsaved model instances of one model, like bulk_create(objs): the primary keys
+    are set on them (not with ignore_conflicts, where rows that would break a unique constraint
+    are silently left out), auto_now_add fields are filled, no signals are sent.
+
+    What it saves: bulk_create compiles every value through the query machinery (about a
+    third of a sync's time went there) and caps SQLite at 999 parameters per statement (24 mail
+    rows); here each value only goes through its field's get_db_prep_save, plain text and
+    number fields not even that, and a statement carries up to `rows_per_statement` rows.
+    """
+    if not objs:
+        return objs
+    model = type(objs[0])
+    meta = model._meta
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    ops = connection.ops
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    prepare = [
+        None if type(f) in _PLAIN_FIELDS or isinstance(f, models.ForeignKey) else f for f in fields
+    ]
+    auto = [f for f in fields if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)]
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    returning = ""
+    if not ignore_conflicts:
+        returning, _params = ops.return_insert_columns([meta.pk])
+    suffix = ops.on_conflict_suffix_sql(fields, on_conflict, None, None) or ""
+    head = "{} {} ({}) VALUES ".format(
+        ops.insert_statement(on_conflict=on_conflict),
+        ops.quote_name(meta.db_table),
+        ", ".join(ops.quote_name(f.column) for f in fields),
+    )
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(rows_per_statement, _MAX_PARAMS // len(fields)))
+    attnames = [f.attname for f in fields]
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), per_statement):
+            chunk = objs[start : start + per_statement]
+            params = []
+            for obj in chunk:
+                for field in auto:
+                    field.pre_save(obj, True)
+                values = [getattr(obj, name) for name in attnames]
+                for index, field in enumerate(prepare):
+                    if field is not None:
+                        values[index] = field.get_db_prep_save(values[index], connection)
+                params.extend(values)
+            sql = head + ", ".join([row_sql] * len(chunk))
+            cursor.execute(f"{sql} {suffix} {returning}".rstrip(), params)
+            if returning:
+                for obj, row in zip(chunk, cursor.fetchall(), strict=True):
+                    obj.pk = row[0]
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs

@@ -28,7 +28,13 @@ from organizer import imap
 from organizer.models import Folder, MailAccount, Message
 from organizer.parsing import parse_message
 from organizer.secrets import UnreadablePassword, decrypt_password
-from organizer.store import CHUNK, store_batch
+from organizer.store import (
+    CHUNK,
+    PARALLEL_FROM,
+    parse_workers,
+    prepare_in_background,
+    store_batch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -540,31 +546,50 @@ class _Run:
             self.progress(folder, 0, total)
         batches = list(_batches(todo))
         # The next batch is fetched while this one is parsed and stored: the network wait
-        # overlaps the work. Only that one thread touches the connection meanwhile.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-prefetch") as prefetch:
+        # overlaps the work. Only that one thread touches the connection meanwhile. With
+        # enough mail, worker processes (forked before that thread starts) parse each batch
+        # while this process stores the one before it.
+        with (
+            parse_workers(enabled=total >= PARALLEL_FROM),
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-prefetch") as prefetch,
+        ):
             if batches:
                 ahead = prefetch.submit(conn.fetch_messages, [s.uid for s in batches[0]])
+            waiting = None  # (wanted UIDs, fetched, preparation): fetched, not stored yet
             for index, batch in enumerate(batches):
-                wanted = [s.uid for s in batch]
-                fetched = ahead.result()
+                try:
+                    fetched = ahead.result()
+                except BaseException:
+                    if waiting:  # what arrived before the connection broke is kept
+                        hole = self.store_fetched(folder, *waiting, hole, reassociate)
+                    raise
                 if index + 1 < len(batches):
                     ahead = prefetch.submit(
                         conn.fetch_messages, [s.uid for s in batches[index + 1]]
                     )
-                renew_lock(self.account, self.token)
-                hole = self.store_fetched(folder, wanted, fetched, hole, reassociate)
-                done += len(batch)
+                current = ([s.uid for s in batch], fetched, prepare_in_background(fetched))
+                if waiting:
+                    hole = self.store_fetched(folder, *waiting, hole, reassociate)
+                    done += len(waiting[0])
+                    if self.progress:
+                        self.progress(folder, done, total)
+                waiting = current
+                del fetched, current
+            if waiting:
+                hole = self.store_fetched(folder, *waiting, hole, reassociate)
+                done += len(waiting[0])
                 if self.progress:
                     self.progress(folder, done, total)
-                del fetched
+                waiting = None
         top = max(uids)
         if not hole and top > folder.last_uid:
             folder.last_uid = top
             Folder.objects.filter(pk=folder.pk).update(last_uid=top)
 
-    def store_fetched(self, folder, wanted, fetched, hole, reassociate):
+    def store_fetched(self, folder, wanted, fetched, preparation, hole, reassociate):
         """Stores one fetched batch and advances the cursor in one transaction; returns the
         lowest UID that was listed but not delivered (the cursor stays below it), if any."""
+        renew_lock(self.account, self.token)
         missing = set(wanted) - {m.uid for m in fetched}
         if missing:
             logger.warning(
@@ -575,7 +600,9 @@ class _Run:
             )
             hole = min([hole or min(missing), *missing])
         with transaction.atomic():
-            outcome = store_batch(self.account, folder, fetched, reassociate=reassociate)
+            outcome = store_batch(
+                self.account, folder, fetched, reassociate=reassociate, preparation=preparation
+            )
             folder.last_uid = hole - 1 if hole else max(wanted)
             Folder.objects.filter(pk=folder.pk).update(last_uid=folder.last_uid)
             if outcome.created and self.account.auto_archive and self.file_async:
