@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, reset_queries, transaction
+from django.db import IntegrityError, connections, reset_queries, router, transaction
+from django.db.models.constants import OnConflict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archiving.models import BlockedAddress, FiledMail, Filing, FilingRemoval
@@ -22,13 +24,16 @@ from archiving.rules import (
     propose,
 )
 from crm.addresses import InvalidAddress
-from crm.selectors import records_by_address
-from organizer.models import Folder, Message, MessageAddress
+from crm.selectors import owned_by_a_record, records_by_address
+from organizer.models import Folder, MailAccount, Message, MessageAddress
+from organizer.store import bulk_insert
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 1000
 MATCHING_ROLES = ("from", "sender", "to", "cc", "bcc")
+# The fields of a message that facts_of() and ensure_filed_mails() read.
+FACT_FIELDS = ("identity", "from_addresses", "sender", "to", "cc", "bcc", "from_problem")
 
 
 @dataclass
@@ -57,8 +62,25 @@ def file_pending_messages(account, batch_size=BATCH_SIZE):
         if not ids:
             return result
         with transaction.atomic():
-            result.add(auto_file(account, _messages_for_filing(ids)))
+            # Mail that mentions no address any record owns cannot be filed: the rule only
+            # looks at the rest (usually most mail of a mailbox is not from or to a contact).
+            candidates = _mentioning_record_addresses(ids)
+            batch = auto_file(account, _messages_for_filing(candidates) if candidates else [])
+            batch.examined = len(ids)
+            result.add(batch)
             Message.objects.filter(pk__in=ids).update(archive_state=Message.ArchiveState.DONE)
+
+
+def _mentioning_record_addresses(ids):
+    """The ids among `ids` of messages with a From, Sender, To, Cc or Bcc address that a
+    record owns (MessageAddress holds the same normal forms the rule compares)."""
+    return sorted(
+        set(
+            MessageAddress.objects.filter(
+                owned_by_a_record("address"), message_id__in=ids, role__in=MATCHING_ROLES
+            ).values_list("message_id", flat=True)
+        )
+    )
 
 
 def file_retroactively(addresses, batch_size=BATCH_SIZE):
@@ -88,12 +110,21 @@ def file_retroactively(addresses, batch_size=BATCH_SIZE):
 
 
 def _messages_for_filing(ids):
-    return list(
-        Message.objects.filter(pk__in=ids)
-        .select_related("folder", "account")
-        .defer("text_body", "html_body", "account__password_encrypted")
-        .order_by("pk")
+    """The messages with what the rule reads, their folders and accounts attached; the rest of
+    their parsed fields is loaded by ensure_filed_mails for the ones that become new filed mails.
+    Model instances cost per loaded field: a join to folder and account would build two more
+    per message."""
+    messages = list(
+        Message.objects.filter(pk__in=ids).only(*FACT_FIELDS, "folder", "account").order_by("pk")
     )
+    folders = Folder.objects.in_bulk({m.folder_id for m in messages})
+    accounts = MailAccount.objects.defer("password_encrypted").in_bulk(
+        {m.account_id for m in messages}
+    )
+    for message in messages:
+        message.folder = folders[message.folder_id]
+        message.account = accounts[message.account_id]
+    return messages
 
 
 def facts_of(message, own_addresses):
@@ -170,7 +201,7 @@ def auto_file(account, messages):
                 )
             )
     # A concurrent worker may have filed the same mail a moment ago: its row wins.
-    Filing.objects.bulk_create(new_filings, ignore_conflicts=True)
+    bulk_insert(new_filings, ignore_conflicts=True)
     result.filed = len(newly_filed)
     result.filings = len(new_filings)
     return result
@@ -183,24 +214,37 @@ def ensure_filed_mails(messages):
     missing = {}
     for message in messages:
         if message.identity not in found and message.identity not in missing:
-            missing[message.identity] = message
+            missing[message.identity] = message.pk
     if missing:
-        bodies = _bodies_of(missing.values())
-        FiledMail.objects.bulk_create(
-            [FiledMail(**m.parsed_values(), **bodies.get(m.pk, {})) for m in missing.values()],
-            ignore_conflicts=True,
-        )
-        found = _filed_mails_by_identity(identities)
+        _copy_into_archive(sorted(missing.values()))
+        found.update(_filed_mails_by_identity(set(missing)))
     return found
 
 
-def _bodies_of(messages):
-    """Bodies of messages loaded without them (for matching), in one query."""
-    deferred = [m.pk for m in messages if "text_body" in m.get_deferred_fields()]
-    if not deferred:
-        return {}
-    rows = Message.objects.filter(pk__in=deferred).values("pk", "text_body", "html_body")
-    return {row.pop("pk"): row for row in rows}
+def _copy_into_archive(message_ids):
+    """Copies the parsed fields of stored messages into new filed mails, inside the database
+    (INSERT ... SELECT: bodies and address lists never travel through Python). A mail another
+    worker archived meanwhile is left as it is."""
+    connection = connections[router.db_for_write(FiledMail)]
+    ops = connection.ops
+    columns = ", ".join(
+        ops.quote_name(Message._meta.get_field(name).column) for name in Message.PARSED_FIELDS
+    )
+    created_at = FiledMail._meta.get_field("created_at")
+    suffix = ops.on_conflict_suffix_sql([], OnConflict.IGNORE, None, None) or ""
+    for start in range(0, len(message_ids), BATCH_SIZE):
+        chunk = message_ids[start : start + BATCH_SIZE]
+        sql = (
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} "
+            f"{ops.quote_name(FiledMail._meta.db_table)} "
+            f"({columns}, {ops.quote_name(created_at.column)}) "
+            f"SELECT {columns}, %s FROM {ops.quote_name(Message._meta.db_table)} "
+            f"WHERE {ops.quote_name(Message._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})"
+            f" {suffix}"
+        )
+        now = created_at.get_db_prep_save(timezone.now(), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.rstrip(), [now, *chunk])
 
 
 def _filed_mails_by_identity(identities):

@@ -35,6 +35,12 @@ def records_by_address(addresses):
     return dict(found)
 
 
+def owned_by_a_record(address_field):
+    """A condition on another model: its `address_field` (a normal form) is an address that
+    a contact or customer owns. One indexed lookup per row."""
+    return Exists(EmailAddress.objects.filter(normalized=OuterRef(address_field)))
+
+
 def contacts_owning(address):
     """The contacts that own an address (normal form), for the own-address warning."""
     return list(Contact.objects.filter(email_addresses__normalized=address).distinct())
