@@ -423,25 +423,45 @@ def bulk_insert(objs, *, ignore_conflicts=False, rows_per_statement=500):
         ", ".join(ops.quote_name(f.column) for f in fields),
     )
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(rows_per_statement, _MAX_PARAMS // len(fields)))
     attnames = [f.attname for f in fields]
-    with connection.cursor() as cursor:
-        for start in range(0, len(objs), per_statement):
-            chunk = objs[start : start + per_statement]
-            params = []
-            for obj in chunk:
-                for field in auto:
-                    field.pre_save(obj, True)
-                values = [getattr(obj, name) for name in attnames]
-                for index, field in enumerate(prepare):
-                    if field is not None:
-                        values[index] = field.get_db_prep_save(values[index], connection)
-                params.extend(values)
-            sql = head + ", ".join([row_sql] * len(chunk))
-            cursor.execute(f"{sql} {suffix} {returning}".rstrip(), params)
-            if returning:
-                for obj, row in zip(chunk, cursor.fetchall(), strict=True):
-                    obj.pk = row[0]
+
+    def values_of(obj):
+        for auto_field in auto:
+            auto_field.pre_save(obj, True)
+        values = [getattr(obj, name) for name in attnames]
+        for index, prepared_field in enumerate(prepare):
+            if prepared_field is not None:
+                values[index] = prepared_field.get_db_prep_save(values[index], connection)
+        return values
+
+    if connection.vendor == "postgresql":
+        # One prepared single-row statement, bound on the server and sent in a pipeline: the
+        # client-side binding Django uses would re-split a statement of thousands of
+        # placeholders in Python for every batch (psycopg caches only small ones).
+        import psycopg
+
+        sql = f"{head}{row_sql} {suffix} {returning}".rstrip()
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            for start in range(0, len(objs), rows_per_statement):
+                chunk = objs[start : start + rows_per_statement]
+                rows = [values_of(obj) for obj in chunk]
+                cursor.executemany(sql, rows, returning=bool(returning))
+                if returning:
+                    for obj in chunk:
+                        obj.pk = cursor.fetchone()[0]
+                        cursor.nextset()
+    else:
+        per_statement = max(1, min(rows_per_statement, _MAX_PARAMS // len(fields)))
+        with connection.cursor() as cursor:
+            for start in range(0, len(objs), per_statement):
+                chunk = objs[start : start + per_statement]
+                params = [value for obj in chunk for value in values_of(obj)]
+                sql = head + ", ".join([row_sql] * len(chunk))
+                cursor.execute(f"{sql} {suffix} {returning}".rstrip(), params)
+                if returning:
+                    for obj, row in zip(chunk, cursor.fetchall(), strict=True):
+                        obj.pk = row[0]
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
