@@ -454,8 +454,10 @@ def bulk_insert(objs, *, ignore_conflicts=False, rows_per_statement=500):
     else:
         per_statement = max(1, min(rows_per_statement, _MAX_PARAMS // len(fields)))
         with connection.cursor() as cursor:
-            for start in range(0, len(objs), per_statement):
-                chunk = objs[start : start + per_statement]
+            start = 0
+            for size in _statement_sizes(len(objs), per_statement):
+                chunk = objs[start : start + size]
+                start += size
                 params = [value for obj in chunk for value in values_of(obj)]
                 sql = head + ", ".join([row_sql] * len(chunk))
                 cursor.execute(f"{sql} {suffix} {returning}".rstrip(), params)
@@ -466,3 +468,16 @@ def bulk_insert(objs, *, ignore_conflicts=False, rows_per_statement=500):
         obj._state.adding = False
         obj._state.db = alias
     return objs
+
+
+def _statement_sizes(total, largest):
+    """Rows per INSERT: full statements, then the rest in powers of two. Few distinct
+    statements: SQLite's driver keeps its last 128 prepared statements, and one of a few
+    thousand parameters takes a lot of memory."""
+    sizes = [largest] * (total // largest)
+    rest = total % largest
+    while rest:
+        size = 1 << (rest.bit_length() - 1)
+        sizes.append(size)
+        rest -= size
+    return sizes
