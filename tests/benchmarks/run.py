@@ -101,7 +101,7 @@ class Bench:
         shutil.rmtree(data_dir, ignore_errors=True)
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         print(
-            f"  {kind:10} {label:28} {result.get('seconds', 0):7.2f}s "
+            f"  {kind:10} {label:28} {result.get('seconds', result.get('build_seconds', 0)):7.2f}s "
             f"({time.perf_counter() - started:.1f}s with start-up)",
             file=sys.stderr,
             flush=True,
@@ -344,7 +344,8 @@ def build_report(args, results, report, engines):
                 product[(engine, n)]["rss"],
                 seconds / base[("imap_tools", n)],
                 f"sync {sync:.2f}s + filing {filing:.2f}s; {first['filings']} filings, "
-                f"{share:.0%} of mail filed",
+                f"{share:.0%} of mail filed; parse workers' peak RSS "
+                f"{max(r.get('workers_peak_rss_mb', 0) for r in runs):.0f} MB",
             )
         last = results[(engine, args.mails)][-1]
         nothing_new = median(last["nothing_new_seconds"])
