@@ -109,22 +109,31 @@ def file_retroactively(addresses, batch_size=BATCH_SIZE):
     return result
 
 
+class _Stored:
+    """The fields of a stored message that the rule and ensure_filed_mails() read: a model
+    instance per message costs more than the rule itself."""
+
+    __slots__ = ("pk", "identity", *FACT_FIELDS[1:], "folder", "account", "account_id")
+
+    def __init__(self, row, folders, accounts):
+        (self.pk, self.identity, *facts, folder_id, self.account_id) = row
+        for name, value in zip(FACT_FIELDS[1:], facts, strict=True):
+            setattr(self, name, value)
+        self.folder = folders[folder_id]
+        self.account = accounts[self.account_id]
+
+
 def _messages_for_filing(ids):
     """The messages with what the rule reads, their folders and accounts attached; the rest of
-    their parsed fields is loaded by ensure_filed_mails for the ones that become new filed mails.
-    Model instances cost per loaded field: a join to folder and account would build two more
-    per message."""
-    messages = list(
-        Message.objects.filter(pk__in=ids).only(*FACT_FIELDS, "folder", "account").order_by("pk")
+    their parsed fields is copied by ensure_filed_mails for the ones that become filed mails."""
+    rows = list(
+        Message.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", *FACT_FIELDS, "folder_id", "account_id")
     )
-    folders = Folder.objects.in_bulk({m.folder_id for m in messages})
-    accounts = MailAccount.objects.defer("password_encrypted").in_bulk(
-        {m.account_id for m in messages}
-    )
-    for message in messages:
-        message.folder = folders[message.folder_id]
-        message.account = accounts[message.account_id]
-    return messages
+    folders = Folder.objects.in_bulk({row[-2] for row in rows})
+    accounts = MailAccount.objects.defer("password_encrypted").in_bulk({row[-1] for row in rows})
+    return [_Stored(row, folders, accounts) for row in rows]
 
 
 def facts_of(message, own_addresses):
