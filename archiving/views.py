@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,27 @@ from crm.views import render_record_tab
 PAGE_SIZE = 25
 
 
+class Page:
+    """One page of a list, newest first, with links to newer and older pages but no total:
+    counting an archive of 100,000 filings costs more than showing a page of it."""
+
+    def __init__(self, queryset, number, size=PAGE_SIZE):
+        try:
+            self.number = max(1, int(number or 1))
+        except ValueError:
+            self.number = 1
+        start = (self.number - 1) * size
+        rows = list(queryset[start : start + size + 1])  # one more tells whether there are older
+        self.object_list = rows[:size]
+        self.has_next = len(rows) > size
+        self.has_previous = self.number > 1
+        self.next_page_number = self.number + 1
+        self.previous_page_number = self.number - 1
+
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+
 def record_archive(request, content_type_id, object_id):
     """The E-Mail-Archiv tab of a customer, contact, quote or invoice."""
     record = selectors.archive_record(content_type_id, object_id)
@@ -24,9 +44,7 @@ def record_archive(request, content_type_id, object_id):
     if not user_can_view_record(request.user, record):
         raise PermissionDenied
     search = request.GET.get("q", "").strip()
-    page = Paginator(selectors.filed_mails_for_record(record, search), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = Page(selectors.filed_mails_for_record(record, search), request.GET.get("page"))
     context = {"page": page, "search": search}
     return render_record_tab(request, record, "archive", "archiving/_record_archive.html", context)
 

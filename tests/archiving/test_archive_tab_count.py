@@ -1,4 +1,4 @@
-"""The E-Mail-Archiv tab's page count counts each mail once, also where it is filed twice."""
+"""The E-Mail-Archiv tab shows each mail once, also where it is filed at several of its records."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +25,7 @@ def file_also_at(mail, record):
     )
 
 
-def test_count_of_a_customer_archive_counts_a_mail_filed_at_customer_and_contacts_once():
+def test_a_customer_archive_holds_a_mail_filed_at_customer_and_contacts_once():
     customer = make_customer("Nord GmbH")
     contact = make_contact("Mira", "Albrecht", customers=[customer])
     other = make_contact("Tomasz", "Wendt", customers=[customer])
@@ -57,5 +57,5 @@ def test_tab_pages_of_a_customer_with_doubly_filed_mail(client, owner):
     response = client.get(url, {"page": 2}, headers={"HX-Request": "true"})
 
     page = response.context["page"]
-    assert (page.paginator.count, page.paginator.num_pages) == (26, 2)
+    assert (page.has_previous, page.has_next) == (True, False)
     assert [m.subject for m in page.object_list] == ["Mail 0"]
