@@ -225,9 +225,9 @@ class Message(ParsedMail):
     uid = models.BigIntegerField()
     seen = models.BooleanField(default=False)
     flags = models.JSONField(default=list, blank=True)
-    archive_state = models.CharField(
-        max_length=10, choices=ArchiveState.choices, blank=True, db_index=True
-    )
+    # Only the pending rows are looked up (partial index message_pending below); a full index
+    # would cost every filing batch an index update per row.
+    archive_state = models.CharField(max_length=10, choices=ArchiveState.choices, blank=True)
     synced_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

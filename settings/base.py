@@ -153,6 +153,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 1000,
     "ack_failures": True,
+    # A big first sync parses in worker processes of its own (organizer.store.parse_workers);
+    # daemonic task workers may not have children.
+    "daemonize_workers": False,
     "label": "Aufgaben",
 }
 REDIS_URL = env.string("REDIS_URL")

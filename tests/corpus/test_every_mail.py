@@ -5,6 +5,7 @@ the message page shows it. A parse defect is recorded, never raised."""
 import time
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -47,6 +48,9 @@ def test_every_corpus_mail_is_synced_stored_and_shown(
     mail_part = Template('{% load mailview %}{% mail_view message "organizer" sent=True %}')
     client = Client()
     client.force_login(owner)
+    # The locale middleware activates the request's language for this thread: keep it English
+    # for the template rendered directly between requests.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     started = time.monotonic()
     shown = pages = html_documents = 0
     for message in stored.order_by("uid").iterator(500):
