@@ -148,11 +148,20 @@ def delete_account(account):
 
 
 def _reset_errors(account, changed):
+    # A "Sync now" that ended in the error being cleared here is over too: without its error
+    # as outcome it would look as if it still waited for the worker.
     account.last_error = ""
     account.last_error_at = None
     account.failure_count = 0
     account.next_attempt_at = None
-    changed += ["last_error", "last_error_at", "failure_count", "next_attempt_at"]
+    account.sync_requested_at = None
+    changed += [
+        "last_error",
+        "last_error_at",
+        "failure_count",
+        "next_attempt_at",
+        "sync_requested_at",
+    ]
 
 
 def _switch_filing(account):

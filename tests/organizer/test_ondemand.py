@@ -34,6 +34,25 @@ def test_sync_now_is_enqueued_once_until_its_outcome_arrives(
     assert not ondemand.account_sync_pending(account)
 
 
+def test_fixing_a_failed_account_ends_the_wait_for_its_sync_now(
+    queued, django_capture_on_commit_callbacks
+):
+    from organizer import accounts
+
+    account = make_mail_account()
+    with django_capture_on_commit_callbacks(execute=True):
+        ondemand.request_account_sync(account)
+    account.last_error, account.last_error_at = "wrong password", timezone.now()
+    account.save()
+
+    accounts.set_password(account, "the right one")
+
+    account.refresh_from_db()
+    assert not ondemand.account_sync_pending(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ondemand.request_account_sync(account)  # the button works again
+
+
 def test_a_forgotten_sync_now_stops_waiting(queued):
     account = make_mail_account(sync_requested_at=timezone.now() - timedelta(hours=1))
     assert not ondemand.account_sync_pending(account)
