@@ -300,6 +300,9 @@ def _prepare(raws):
 
 def _values(parsed, raw, path, addresses):
     author = parsed.author
+    # Lists show who wrote the mail. Without a clear author they show the From address as
+    # written, but never its display name, which may pose as someone else.
+    shown = author or (parsed.from_[0] if parsed.from_ else None)
     values = {
         "identity": parsed.identity,
         "fingerprint": parsed.fingerprint,
@@ -317,7 +320,7 @@ def _values(parsed, raw, path, addresses):
         "cc": [m.as_dict() for m in parsed.cc],
         "bcc": [m.as_dict() for m in parsed.bcc],
         "author_name": author.name if author else "",
-        "author_address": author.address if author else "",
+        "author_address": shown.address if shown else "",
         "from_problem": parsed.from_problem,
         "text_body": parsed.text_body,
         "html_body": parsed.html_body,

@@ -387,7 +387,7 @@ def judge_from(from_values, sender_values, defects, hint=None):
             f"the From display name {name[:80]!r} looks like an address; only the address in "
             "angle brackets counts"
         )
-    if from_list.problems or (from_list.groups and mailboxes):
+    if from_list.problems or (from_list.groups and mailboxes) or _names_claim_others(mailboxes):
         return FromVerdict(_disarmed(mailboxes), None, FROM_AMBIGUOUS)
     if not mailboxes:
         defects.append("the From header holds no address")
@@ -398,6 +398,20 @@ def judge_from(from_values, sender_values, defects, hint=None):
         defects.append(f"the From address {mailboxes[0].address[:80]!r} is not valid")
         return FromVerdict(mailboxes, None, FROM_INVALID)
     return FromVerdict(mailboxes, mailboxes[0], "")
+
+
+ADDRESS_IN_NAME = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def _names_claim_others(mailboxes):
+    """Whether a display name shows an address other than its mailbox's own, e.g.
+    "mira@example.org" <payment@attacker.example>: lists would show the one, filing use the
+    other. A name that repeats its own address ("anna@x.de" <anna@x.de>) is harmless."""
+    for mailbox in mailboxes:
+        for shown in ADDRESS_IN_NAME.findall(mailbox.name or ""):
+            if normalize(shown.strip(".")) != mailbox.normalized:
+                return True
+    return False
 
 
 def _single_clean(values, where, defects, hint, note):

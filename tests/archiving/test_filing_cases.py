@@ -364,3 +364,26 @@ def test_f36_threads_do_not_file_by_subject(dovecot, crm, lena, sync_and_file):
     assert filed_at("<f36a@x>") == names(crm.K1)
     assert filed_at("<f36b@x>") == names(crm.K2)
     assert filed_at("<f36c@x>") == names(crm.K1)
+
+
+def test_f08_quoted_display_name_showing_another_contact_files_nothing(
+    dovecot, crm, lena, sync_and_file
+):
+    # Valid syntax, but the name poses as Mira while the address is Tomasz's: unclear, so
+    # neither is filed at, and lists show the address, never the posing name.
+    put(
+        dovecot,
+        lena,
+        "INBOX",
+        build_mail(
+            message_id="<f08q@x>",
+            from_='"mira.albrecht@example.org" <tomasz.wendt@example.de>',
+        ),
+    )
+
+    sync_and_file(lena)
+
+    assert Filing.objects.count() == 0
+    message = lena.messages.get()
+    assert message.from_problem == "ambiguous"
+    assert (message.author_name, message.author_address) == ("", "tomasz.wendt@example.de")

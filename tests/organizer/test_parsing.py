@@ -120,13 +120,14 @@ def test_display_name_that_looks_like_an_address_is_never_the_address():  # F08
     assert any("unquoted @ in the display name" in d for d in parsed.defects)
 
 
-def test_quoted_display_name_that_looks_like_an_address_leaves_the_angle_address_as_author():
+def test_quoted_display_name_showing_another_address_gives_no_author():
     parsed = parse_message(
         mails.build_mail(from_='"mira.albrecht@example.org" <zahlung-service@example.de>')
     )
 
-    assert parsed.author.normalized == "zahlung-service@example.de"
-    assert parsed.author.name == "mira.albrecht@example.org"
+    assert (parsed.author, parsed.from_problem) == (None, "ambiguous")
+    assert parsed.from_[0].address == "zahlung-service@example.de"  # shown, never matched
+    assert parsed.from_[0].normalized == ""
     assert any("looks like an address" in d for d in parsed.defects)
 
 

@@ -26,9 +26,8 @@ def from_verdict(value):
         ),
         ("Pete(his \\) friend) <pete(account)@example.org(host)>", "pete@example.org"),
         ("Mary <@relay.example.net:mary@example.net>", "mary@example.net"),
-        # The display name is a name, however much it looks like an address:
-        ('"mira.albrecht@example.org" <zahlung-service@example.de>', "zahlung-service@example.de"),
-        ("zahlung-service@example.de (mira.albrecht@example.org)", "zahlung-service@example.de"),
+        # A display name that merely repeats its own address is harmless:
+        ('"Mira.Albrecht@example.org" <mira.albrecht@example.org>', "mira.albrecht@example.org"),
     ],
 )
 def test_from_with_one_clear_mailbox_names_the_author(from_header, author):
@@ -40,6 +39,10 @@ def test_from_with_one_clear_mailbox_names_the_author(from_header, author):
     [
         # Forgeries that read differently in different parsers (CVE-2023-27043 and friends).
         ("mira.albrecht@example.org <zahlung-service@example.de>", "ambiguous"),
+        # Valid syntax, but a list would show one address and filing use another.
+        ('"mira.albrecht@example.org" <zahlung-service@example.de>', "ambiguous"),
+        ("zahlung-service@example.de (mira.albrecht@example.org)", "ambiguous"),
+        ('"Büro (mira.albrecht@example.org)" <zahlung-service@example.de>', "ambiguous"),
         ("Mira mira.albrecht@example.org <zahlung-service@example.de>", "ambiguous"),
         ("mira.albrecht@example.org)<zahlung-service@example.de>", "ambiguous"),
         ("mira.albrecht@example.org)(zahlung-service@example.de", "ambiguous"),
