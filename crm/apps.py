@@ -26,4 +26,9 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from settings.database import unicode_like_for_sqlite
+
         post_migrate.connect(ensure_sales_group, sender=self)
+        connection_created.connect(unicode_like_for_sqlite, dispatch_uid="unicode-like")

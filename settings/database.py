@@ -1,5 +1,7 @@
 """The database from DATABASE_URL: SQLite by default, PostgreSQL in production."""
 
+import functools
+import re
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -42,3 +44,38 @@ def from_url(url, default_sqlite_path):
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with sqlite:// or postgres://, not {parts.scheme}://"
     )
+
+
+def _like_pattern(pattern, escape):
+    """A compiled regular expression for an SQL LIKE pattern (% any, _ one, `escape` quotes)."""
+    out = []
+    chars = iter(pattern)
+    for char in chars:
+        if escape and char == escape:
+            out.append(re.escape(next(chars, "")))
+        elif char == "%":
+            out.append(".*")
+        elif char == "_":
+            out.append(".")
+        else:
+            out.append(re.escape(char))
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+_like_cache = functools.lru_cache(maxsize=256)(_like_pattern)
+
+
+def _unicode_like(pattern, value, escape=None):
+    if pattern is None or value is None:
+        return None
+    return _like_cache(pattern, escape).fullmatch(str(value)) is not None
+
+
+def unicode_like_for_sqlite(sender, connection, **kwargs):
+    """SQLite's LIKE ignores case for ASCII letters only, so a search for "MÜLLER" missed
+    "Müller". This LIKE ignores case for every letter, as PostgreSQL's ILIKE does. Connected to
+    connection_created in CrmConfig.ready()."""
+    if connection.vendor != "sqlite":
+        return
+    connection.connection.create_function("like", 2, _unicode_like, deterministic=True)
+    connection.connection.create_function("like", 3, _unicode_like, deterministic=True)
