@@ -17,13 +17,15 @@ $(INSTALLED): pyproject.toml
 
 setup: $(INSTALLED)
 
-# Starts the web server and one worker together; Ctrl-C stops both.
+# Starts the web server and one worker together; Ctrl-C stops both. The worker runs in a
+# session of its own, so that it gets exactly one signal (from the trap), not a second one
+# from the terminal while it shuts down.
 run: setup
 	@export DEBUG=$${DEBUG:-1}; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo --url http://$(HOST):$(PORT)/ && \
-	{ trap 'kill 0' INT TERM EXIT; \
-	  $(PY) manage.py qcluster & \
+	{ setsid $(PY) manage.py qcluster & worker=$$!; \
+	  trap 'trap - INT TERM EXIT; kill -TERM $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	  echo; echo "  Ablage läuft auf http://$(HOST):$(PORT)/  (Strg-C beendet Web-Server und Worker)"; echo; \
 	  $(PY) manage.py runserver --noreload $(HOST):$(PORT); }
 
