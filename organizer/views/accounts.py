@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from crm.addresses import normalize_address_or_none
@@ -262,9 +263,12 @@ def account_import(request, pk):
         else:
             messages.success(
                 request,
-                _(
+                ngettext(
+                    "%(imported)d mail imported into “%(folder)s” (%(duplicates)d already "
+                    "there, %(skipped)d skipped).",
                     "%(imported)d mails imported into “%(folder)s” (%(duplicates)d already "
-                    "there, %(skipped)d skipped)."
+                    "there, %(skipped)d skipped).",
+                    result.imported,
                 )
                 % {
                     "imported": result.imported,
