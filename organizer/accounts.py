@@ -72,6 +72,17 @@ def _validated(values, owner, instance=None):
         errors["security"] = _(
             "Unencrypted connections are only allowed to this machine; choose SSL/TLS or STARTTLS."
         )
+    if not {"host", "port", "security"} & errors.keys() and (
+        instance is None
+        or (host, port, security) != (instance.host, instance.port, instance.security)
+    ):
+        # The host guard, at once rather than at the first sync. A name that does not resolve
+        # now may well later (the connection test tells): only refusals count here.
+        try:
+            imap.resolve_host(host, port, security)
+        except imap.ImapError as exc:
+            if exc.kind == "blocked_host":
+                errors["host"] = exc.message
     login = (values.get("login") or "").strip()
     if not login:
         errors["login"] = _("Enter the login name.")

@@ -66,6 +66,14 @@ def test_unencrypted_only_for_loopback_hosts():
     )
 
 
+@pytest.mark.parametrize("host", ["169.254.169.254", "fe80::1", "0.0.0.0"])
+def test_hosts_the_guard_refuses_are_refused_when_the_account_is_saved(host):
+    # Also through `mail_account add`, which uses the same service.
+    with pytest.raises(ValidationError) as caught:
+        create_account(make_user(), password="pw", **account_values(host=host))
+    assert "not allowed" in caught.value.message_dict["host"][0]
+
+
 def test_one_address_once_per_user_but_other_users_may_share_it():
     user = make_user()
     create_account(user, password="pw", **account_values())
