@@ -29,6 +29,8 @@ def normalize_domain(domain):
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(DOMAIN_LABEL.match(label) for label in labels):
         raise InvalidAddress(f"invalid domain {domain!r}")
+    if labels[-1].isdigit():
+        raise InvalidAddress(f"{domain!r} is an IP address, not a domain")
     return ascii_domain
 
 
@@ -59,6 +61,12 @@ def normalize_address_or_none(address):
         return normalize_address(address)
     except InvalidAddress:
         return None
+
+
+def display_address(value):
+    """An address or domain in normal form, with its domain spelt in Unicode, for people."""
+    local, at, domain = value.rpartition("@")
+    return f"{local}{at}{display_domain(domain)}"
 
 
 def display_domain(domain):

@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from crm.addresses import display_address
+
 register = template.Library()
 
 ROLE_LABELS = {
@@ -41,3 +43,9 @@ def counterpart(mail, direction):
 @register.filter
 def record_kind(record):
     return record._meta.verbose_name if record is not None else ""
+
+
+@register.filter
+def unicode_address(value):
+    """bernd@xn--hbner-kva.example.de as bernd@hübner.example.de."""
+    return display_address(value or "")

@@ -98,3 +98,18 @@ def test_command_adds_lists_and_removes(capsys, in_english):
         call_command("blocklist", "add", "NEWSLETTER@example.org")
     with pytest.raises(CommandError, match="not on the block list"):
         call_command("blocklist", "remove", "nothing.example")
+
+
+def test_unicode_domains_are_shown_in_unicode_and_ip_addresses_are_refused(
+    client, admin_user, in_english
+):
+    client.force_login(admin_user)
+    client.post(reverse("archiving:blocklist"), {"value": "müller-test.de"})
+
+    page = client.get(reverse("archiving:blocklist"))
+    refused = client.post(reverse("archiving:blocklist"), {"value": "1.2.3.4"})
+
+    assert BlockedAddress.objects.get().value == "xn--mller-test-9db.de"
+    assert "müller-test.de" in page.text
+    assert refused.status_code == 400
+    assert BlockedAddress.objects.count() == 1
