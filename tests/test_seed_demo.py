@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils.module_loading import import_string
 
 from archiving.models import BlockedAddress, Filing
-from crm.models import Contact, Customer, EmailAddress
+from crm.models import Contact, Customer, EmailAddress, Invoice, Quote
 from organizer.models import Folder, MailAccount, Message
 
 # Transactional: on_commit work runs at each commit, as in `make run`, not at the end of a test.
@@ -56,6 +56,7 @@ def test_the_crm_has_a_contact_on_two_customers_and_an_address_on_two_contacts(q
     seed("--mails", "40")
 
     assert Customer.objects.count() == 5
+    assert (Quote.objects.count(), Invoice.objects.count()) == (3, 2)  # to file at by hand
     gross = Contact.objects.get(last_name="Groß")
     assert sorted(gross.customers.values_list("number", flat=True)) == ["K-1001", "K-1003"]
     shared = EmailAddress.objects.filter(normalized="einkauf@mueller-soehne.de")
@@ -105,12 +106,22 @@ def test_a_second_run_reuses_what_exists_and_adds_no_mail(queued):
     user = User.objects.get(username="demo")
     user.set_password("mein-eigenes")
     user.save()
-    before = (Customer.objects.count(), Contact.objects.count(), Message.objects.count())
+    before = (
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Quote.objects.count(),
+        Message.objects.count(),
+    )
     filings = Filing.objects.count()
 
     out = seed("--mails", "60")
 
-    assert (Customer.objects.count(), Contact.objects.count(), Message.objects.count()) == before
+    assert (
+        Customer.objects.count(),
+        Contact.objects.count(),
+        Quote.objects.count(),
+        Message.objects.count(),
+    ) == before
     assert Filing.objects.count() == filings
     assert MailAccount.objects.count() == 1 and User.objects.count() == 1
     assert "holds its 60 mails already" in out

@@ -19,15 +19,17 @@ import secrets
 import tempfile
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from archiving import services
 from crm.apps import SALES_GROUP, ensure_sales_group
 from crm.importing import COLUMNS, import_contacts
-from crm.models import Contact, Customer
+from crm.models import Contact, Customer, Invoice, Quote
 from crm.services import add_email_addresses, update_customer
 from organizer.accounts import create_account
 from organizer.importing import ImportedMail, import_messages
@@ -79,6 +81,14 @@ CUSTOMER_DETAILS = {
     "K-1004": {"city": "Bristol", "country": "United Kingdom", "phone": "+44 117 555 1004"},
     "K-1005": {"city": "Norderstedt", "phone": "+49 40 555 1005"},
 }
+# A few quotes and invoices, so that mail can be filed at them by hand ("Ablegen").
+DOCUMENTS = [
+    ("quote", "A-2026-0101", "K-1001", "Rohbau Lindenstraße 12", "48250.00", "sent"),
+    ("quote", "A-2026-0102", "K-1003", "Hallenboden Lager Kiel", "12900.00", "draft"),
+    ("quote", "A-2026-0103", "K-1002", "Umbau Backstube", "7340.50", "accepted"),
+    ("invoice", "R-2026-0311", "K-1001", "Abschlag 1 Rohbau", "15000.00", "open"),
+    ("invoice", "R-2026-0312", "K-1004", "Beratung Q1", "2380.00", "paid"),
+]
 # Addresses of customers themselves (not of a person): the shop's info@ sends its newsletter.
 CUSTOMER_ADDRESSES = {"K-1005": ["info@baufachmarkt-nord.de"]}
 # Mass mail senders of the generated mailbox, all covered by the block list below.
@@ -138,7 +148,11 @@ class Command(BaseCommand):
             out.write(f"  Password:  {PASSWORD}")
         else:
             out.write("  Password:  the one you set (seed_demo leaves it alone)")
-        out.write(f"  CRM:       {len(customers)} customers, {Contact.objects.count()} contacts")
+        demo_contacts = Contact.objects.filter(customers__in=customers.values()).distinct()
+        out.write(
+            f"  CRM:       {len(customers)} customers, {demo_contacts.count()} contacts, "
+            f"{len(DOCUMENTS)} quotes and invoices"
+        )
         if sum(imported.values()):
             folders = ", ".join(f"{name} {count}" for name, count in imported.items())
             out.write(
@@ -194,6 +208,18 @@ class Command(BaseCommand):
             for address in addresses:
                 with contextlib.suppress(ValidationError):  # the customer has it already
                     add_email_addresses(customers[number], [address])
+        for kind, number, customer, title, total, status in DOCUMENTS:
+            model = Quote if kind == "quote" else Invoice
+            model.objects.get_or_create(
+                number=number,
+                defaults={
+                    "customer": customers[customer],
+                    "date": timezone.localdate(),
+                    "title": title,
+                    "total": Decimal(total),
+                    "status": status,
+                },
+            )
         return customers
 
     def account(self, user):
