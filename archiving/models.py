@@ -15,7 +15,7 @@ class FiledMail(ParsedMail):
     folders of one) is one filed mail.
     """
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -40,28 +40,37 @@ class Filing(models.Model):
         INCOMING = "in", _("incoming")
         OUTGOING = "out", _("outgoing")
 
-    filed_mail = models.ForeignKey(FiledMail, models.CASCADE, related_name="filings")
-    content_type = models.ForeignKey(ContentType, models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
+    filed_mail = models.ForeignKey(
+        FiledMail, models.CASCADE, related_name="filings", verbose_name=_("filed mail")
+    )
+    content_type = models.ForeignKey(ContentType, models.PROTECT, verbose_name=_("content type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     record = GenericForeignKey("content_type", "object_id")
     # Copied from the filed mail so that a record's archive sorts on one index.
-    mail_date = models.DateTimeField(null=True, blank=True)
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    source = models.CharField(max_length=10, choices=Source.choices)
+    mail_date = models.DateTimeField(null=True, blank=True, verbose_name=_("mail date"))
+    direction = models.CharField(
+        max_length=3, choices=Direction.choices, verbose_name=_("direction")
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, verbose_name=_("source"))
     # For automatic filings: the address that matched and its header ("from", "to", ...).
-    matched_address = models.CharField(max_length=320, blank=True)
-    matched_role = models.CharField(max_length=10, blank=True)
-    reason = models.TextField(blank=True)
+    matched_address = models.CharField(
+        max_length=320, blank=True, verbose_name=_("matched address")
+    )
+    matched_role = models.CharField(max_length=10, blank=True, verbose_name=_("matched role"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("filed by"),
     )
     # The account whose copy of the mail led to this filing (kept as plain data: accounts go).
-    account_address = models.CharField(max_length=254, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    account_address = models.CharField(
+        max_length=254, blank=True, verbose_name=_("account address")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-mail_date", "-pk"]
@@ -85,16 +94,25 @@ class Filing(models.Model):
 class FilingRemoval(models.Model):
     """A filing a user removed. The automatic rule never recreates it."""
 
-    filed_mail = models.ForeignKey(FiledMail, models.CASCADE, related_name="removals")
-    content_type = models.ForeignKey(ContentType, models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    record = GenericForeignKey("content_type", "object_id")
-    removed_source = models.CharField(max_length=10, choices=Filing.Source.choices)
-    removed_reason = models.TextField(blank=True)
-    removed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    filed_mail = models.ForeignKey(
+        FiledMail, models.CASCADE, related_name="removals", verbose_name=_("filed mail")
     )
-    removed_at = models.DateTimeField(auto_now_add=True)
+    content_type = models.ForeignKey(ContentType, models.PROTECT, verbose_name=_("content type"))
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
+    record = GenericForeignKey("content_type", "object_id")
+    removed_source = models.CharField(
+        max_length=10, choices=Filing.Source.choices, verbose_name=_("removed source")
+    )
+    removed_reason = models.TextField(blank=True, verbose_name=_("removed reason"))
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+    removed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("removed at"))
 
     class Meta:
         ordering = ["-removed_at"]
@@ -119,11 +137,16 @@ class BlockedAddress(models.Model):
 
     # The normal form: an address, or a domain in punycode without a leading "@".
     value = models.CharField(_("address or domain"), max_length=320, unique=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices, verbose_name=_("kind"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["value"]

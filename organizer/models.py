@@ -13,7 +13,10 @@ class MailAccount(models.Model):
         NONE = "none", _("unencrypted (local servers only)")
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="mail_accounts"
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="mail_accounts",
+        verbose_name=_("owner"),
     )
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     email_address = models.CharField(_("e-mail address"), max_length=254)
@@ -26,23 +29,29 @@ class MailAccount(models.Model):
     )
     login = models.CharField(_("login"), max_length=254)
     # Fernet token; see organizer.secrets. Never shown, never logged.
-    password_encrypted = models.TextField(editable=False)
+    password_encrypted = models.TextField(editable=False, verbose_name=_("password encrypted"))
 
     sync_enabled = models.BooleanField(_("synchronise"), default=True)
     auto_archive = models.BooleanField(_("automatic filing"), default=False)
 
     last_sync_at = models.DateTimeField(_("last successful sync"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    failure_count = models.PositiveIntegerField(default=0)
+    last_error_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last error at"))
+    failure_count = models.PositiveIntegerField(default=0, verbose_name=_("failure count"))
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     # When the owner last pressed "Sync now": the page waits for an outcome newer than this.
-    sync_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_requested_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("sync requested at")
+    )
     # A lease, claimed with a conditional UPDATE so that it works across processes and hosts.
-    sync_lock_until = models.DateTimeField(null=True, blank=True, editable=False)
-    sync_lock_token = models.CharField(max_length=32, blank=True, editable=False)
+    sync_lock_until = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("sync lock until")
+    )
+    sync_lock_token = models.CharField(
+        max_length=32, blank=True, editable=False, verbose_name=_("sync lock token")
+    )
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["email_address", "pk"]
@@ -90,31 +99,37 @@ class Folder(models.Model):
     # is a 32-bit number), so imported mail never mixes with a server's UIDs.
     IMPORT_UIDVALIDITY = 2**32
 
-    account = models.ForeignKey(MailAccount, models.CASCADE, related_name="folders")
+    account = models.ForeignKey(
+        MailAccount, models.CASCADE, related_name="folders", verbose_name=_("account")
+    )
     # The name as the server spells it (modified UTF-7): what SELECT and STATUS are sent.
-    name = models.CharField(max_length=1000)
+    name = models.CharField(max_length=1000, verbose_name=_("name"))
     display_name = models.CharField(_("name"), max_length=1000)
-    delimiter = models.CharField(max_length=4, blank=True)
-    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
-    flags = models.JSONField(default=list, blank=True)
-    selectable = models.BooleanField(default=True)
-    exists_on_server = models.BooleanField(default=True)
+    delimiter = models.CharField(max_length=4, blank=True, verbose_name=_("delimiter"))
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True, verbose_name=_("role"))
+    flags = models.JSONField(default=list, blank=True, verbose_name=_("flags"))
+    selectable = models.BooleanField(default=True, verbose_name=_("selectable"))
+    exists_on_server = models.BooleanField(default=True, verbose_name=_("exists on server"))
 
-    uidvalidity = models.BigIntegerField(null=True, blank=True)
-    last_uid = models.BigIntegerField(default=0)
-    uidnext = models.BigIntegerField(null=True, blank=True)
-    highest_modseq = models.BigIntegerField(null=True, blank=True)
-    server_message_count = models.PositiveIntegerField(null=True, blank=True)
-    unseen_count = models.PositiveIntegerField(default=0)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
+    uidvalidity = models.BigIntegerField(null=True, blank=True, verbose_name=_("uidvalidity"))
+    last_uid = models.BigIntegerField(default=0, verbose_name=_("last uid"))
+    uidnext = models.BigIntegerField(null=True, blank=True, verbose_name=_("uidnext"))
+    highest_modseq = models.BigIntegerField(null=True, blank=True, verbose_name=_("highest modseq"))
+    server_message_count = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("server message count")
+    )
+    unseen_count = models.PositiveIntegerField(default=0, verbose_name=_("unseen count"))
+    last_synced_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last synced at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
 
     # The latest sync of this folder as the mailbox page shows it, written by the worker
     # (organizer.ondemand) and read by the page's polling, whichever process either runs in.
-    sync_state = models.CharField(max_length=10, choices=SyncState.choices, blank=True)
-    sync_state_at = models.DateTimeField(null=True, blank=True)
+    sync_state = models.CharField(
+        max_length=10, choices=SyncState.choices, blank=True, verbose_name=_("sync state")
+    )
+    sync_state_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sync state at"))
     # {"done", "total"} while running; {"new", "removed", "updated", "errors"} when finished.
-    sync_report = models.JSONField(default=dict, blank=True)
+    sync_report = models.JSONField(default=dict, blank=True, verbose_name=_("sync report"))
 
     class Meta:
         ordering = ["account", "name"]
@@ -144,35 +159,37 @@ class ParsedMail(models.Model):
     address does not parse); only `normalized` is ever used to match.
     """
 
-    identity = models.CharField(max_length=64, db_index=True)
-    fingerprint = models.CharField(max_length=64)
-    raw_path = models.CharField(max_length=200)
-    size = models.PositiveIntegerField(default=0)
+    identity = models.CharField(max_length=64, db_index=True, verbose_name=_("identity"))
+    fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
+    raw_path = models.CharField(max_length=200, verbose_name=_("raw path"))
+    size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
 
-    message_id = models.CharField(max_length=998, blank=True, db_index=True)
-    in_reply_to = models.CharField(max_length=998, blank=True)
-    references = models.TextField(blank=True)
-    date = models.DateTimeField(null=True, blank=True, db_index=True)
-    subject = models.TextField(blank=True)
-    from_addresses = models.JSONField(default=list, blank=True)
-    sender = models.JSONField(default=list, blank=True)
-    reply_to = models.JSONField(default=list, blank=True)
-    to = models.JSONField(default=list, blank=True)
-    cc = models.JSONField(default=list, blank=True)
-    bcc = models.JSONField(default=list, blank=True)
+    message_id = models.CharField(
+        max_length=998, blank=True, db_index=True, verbose_name=_("message id")
+    )
+    in_reply_to = models.CharField(max_length=998, blank=True, verbose_name=_("in reply to"))
+    references = models.TextField(blank=True, verbose_name=_("references"))
+    date = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("date"))
+    subject = models.TextField(blank=True, verbose_name=_("subject"))
+    from_addresses = models.JSONField(default=list, blank=True, verbose_name=_("from addresses"))
+    sender = models.JSONField(default=list, blank=True, verbose_name=_("sender"))
+    reply_to = models.JSONField(default=list, blank=True, verbose_name=_("reply to"))
+    to = models.JSONField(default=list, blank=True, verbose_name=_("to"))
+    cc = models.JSONField(default=list, blank=True, verbose_name=_("cc"))
+    bcc = models.JSONField(default=list, blank=True, verbose_name=_("bcc"))
     # The mailbox that authored the mail (From, else Sender), for lists; "" when there is none.
-    author_name = models.CharField(max_length=500, blank=True)
-    author_address = models.CharField(max_length=320, blank=True)
+    author_name = models.CharField(max_length=500, blank=True, verbose_name=_("author name"))
+    author_address = models.CharField(max_length=320, blank=True, verbose_name=_("author address"))
     # Why the From header cannot decide a filing ("missing", "ambiguous", ...); "" when it can.
-    from_problem = models.CharField(max_length=200, blank=True)
-    text_body = models.TextField(blank=True)
-    html_body = models.TextField(blank=True)
-    attachments = models.JSONField(default=list, blank=True)
-    has_attachments = models.BooleanField(default=False)
+    from_problem = models.CharField(max_length=200, blank=True, verbose_name=_("from problem"))
+    text_body = models.TextField(blank=True, verbose_name=_("text body"))
+    html_body = models.TextField(blank=True, verbose_name=_("html body"))
+    attachments = models.JSONField(default=list, blank=True, verbose_name=_("attachments"))
+    has_attachments = models.BooleanField(default=False, verbose_name=_("has attachments"))
     # Every normalized address of the mail, space-separated: searched in lists.
-    search_addresses = models.TextField(blank=True)
-    parse_defects = models.JSONField(default=list, blank=True)
-    parse_failed = models.BooleanField(default=False)
+    search_addresses = models.TextField(blank=True, verbose_name=_("search addresses"))
+    parse_defects = models.JSONField(default=list, blank=True, verbose_name=_("parse defects"))
+    parse_failed = models.BooleanField(default=False, verbose_name=_("parse failed"))
 
     class Meta:
         abstract = True
@@ -219,16 +236,22 @@ class Message(ParsedMail):
         PENDING = "pending", _("filing pending")
         DONE = "done", _("examined")
 
-    account = models.ForeignKey(MailAccount, models.CASCADE, related_name="messages")
-    folder = models.ForeignKey(Folder, models.CASCADE, related_name="messages")
-    uidvalidity = models.BigIntegerField()
-    uid = models.BigIntegerField()
-    seen = models.BooleanField(default=False)
-    flags = models.JSONField(default=list, blank=True)
+    account = models.ForeignKey(
+        MailAccount, models.CASCADE, related_name="messages", verbose_name=_("account")
+    )
+    folder = models.ForeignKey(
+        Folder, models.CASCADE, related_name="messages", verbose_name=_("folder")
+    )
+    uidvalidity = models.BigIntegerField(verbose_name=_("uidvalidity"))
+    uid = models.BigIntegerField(verbose_name=_("uid"))
+    seen = models.BooleanField(default=False, verbose_name=_("seen"))
+    flags = models.JSONField(default=list, blank=True, verbose_name=_("flags"))
     # Only the pending rows are looked up (partial index message_pending below); a full index
     # would cost every filing batch an index update per row.
-    archive_state = models.CharField(max_length=10, choices=ArchiveState.choices, blank=True)
-    synced_at = models.DateTimeField(auto_now_add=True)
+    archive_state = models.CharField(
+        max_length=10, choices=ArchiveState.choices, blank=True, verbose_name=_("archive state")
+    )
+    synced_at = models.DateTimeField(auto_now_add=True, verbose_name=_("synced at"))
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -263,9 +286,11 @@ class MessageAddress(models.Model):
         CC = "cc", _("Cc")
         BCC = "bcc", _("Bcc")
 
-    message = models.ForeignKey(Message, models.CASCADE, related_name="address_rows")
-    role = models.CharField(max_length=10, choices=Role.choices)
-    address = models.CharField(max_length=320, db_index=True)
+    message = models.ForeignKey(
+        Message, models.CASCADE, related_name="address_rows", verbose_name=_("message")
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
+    address = models.CharField(max_length=320, db_index=True, verbose_name=_("address"))
 
     class Meta:
         verbose_name = _("message address")
@@ -288,10 +313,13 @@ class RemoteContentAllowance(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, related_name="remote_content_allowances"
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="remote_content_allowances",
+        verbose_name=_("user"),
     )
     address = models.CharField(_("sender address"), max_length=320)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["address"]
