@@ -371,6 +371,18 @@ def _throttled(text_bytes):
     return None
 
 
+def _raise_if_throttled(text):
+    """A NO answer asking to slow down (with a suggested back-off) becomes a "throttled" error."""
+    retry_after = _throttled(text.encode())
+    if retry_after is not None:
+        raise ImapError(
+            "throttled",
+            _("The server asks to slow down; the sync continues later."),
+            detail=text[:300],
+            retry_after=retry_after or None,
+        )
+
+
 def _translate(exc, host):
     """An ImapError for an exception raised while talking to the server."""
     if isinstance(exc, ImapError):
@@ -555,14 +567,7 @@ class ImapConnection:
             raise error from None
         if typ != "OK":
             text = _text(data)
-            retry_after = _throttled(text.encode())
-            if retry_after is not None:
-                raise ImapError(
-                    "throttled",
-                    _("The server asks to slow down; the sync continues later."),
-                    detail=text[:300],
-                    retry_after=retry_after or None,
-                )
+            _raise_if_throttled(text)
             raise ImapError(
                 "protocol",
                 _("The server refused a command: %(text)s") % {"text": text[:200]},
@@ -598,14 +603,7 @@ class ImapConnection:
             raise _translate(exc, self.host) from None
         if typ != "OK":
             text = _text(data)
-            retry_after = _throttled(text.encode())
-            if retry_after is not None:
-                raise ImapError(
-                    "throttled",
-                    _("The server asks to slow down; the sync continues later."),
-                    detail=text[:300],
-                    retry_after=retry_after or None,
-                )
+            _raise_if_throttled(text)
             if "[UNAVAILABLE]" in text or "Temporary" in text:
                 raise ImapError(
                     "connection",
