@@ -2,8 +2,10 @@
 
 Labels resolve through an alias table (WHATWG-style: a label means the superset that mailers
 actually emit, e.g. ISO-8859-1 means windows-1252, GB2312 means GB18030), then through Python's
-codec registry (text codecs only), then to a fallback: UTF-8 when the bytes are valid UTF-8, else
-windows-1252 with its five undefined bytes mapped to C1 controls, which decodes any byte.
+codec registry (text codecs only), then to a fallback: UTF-8 when the bytes are valid UTF-8; UTF-8
+with the stray bytes read as windows-1252 when UTF-8 sequences outnumber them (text pasted together
+from two sources); else windows-1252 with its five undefined bytes mapped to C1 controls, which
+decodes any byte.
 """
 
 import codecs
@@ -11,6 +13,11 @@ import functools
 import re
 
 FALLBACK = "windows-1252"
+MIXED_FALLBACK = "UTF-8 with some windows-1252 bytes"
+UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+HIGH_BYTES = bytes(range(0x80, 0x100))
 UNKNOWN = None
 
 # Several candidates: the first that decodes the bytes strictly wins.
@@ -292,7 +299,21 @@ def _fallback(data):
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("cp1252", "ablage-c1"), FALLBACK
+        pass
+    if mostly_utf8(data):
+        return data.decode("utf-8", "ablage-utf8-cp1252"), MIXED_FALLBACK
+    return data.decode("cp1252", "ablage-c1"), FALLBACK
+
+
+def mostly_utf8(data):
+    """True when UTF-8 sequences outnumber the stray 8-bit bytes: text pasted together from a
+    UTF-8 and a Latin-1 source. Real windows-1252 text almost never forms a UTF-8 sequence."""
+    sequences = UTF8_SEQUENCE.findall(data)
+    if not sequences:
+        return False
+    high = len(data) - len(data.translate(None, HIGH_BYTES))
+    stray = high - sum(len(sequence) for sequence in sequences)
+    return len(sequences) >= stray
 
 
 def _codec_label(codec):

@@ -10,7 +10,7 @@ import email.utils
 import re
 from datetime import UTC
 
-from .charsets import clean_text, decode_bytes, decode_fallback
+from .charsets import clean_text, decode_bytes, decode_fallback, mostly_utf8, resolve_charset
 
 FOLD = re.compile(r"\r?\n(?=[ \t])")
 LINE_BREAK = re.compile(r"[\r\n]+")
@@ -48,7 +48,7 @@ def decode_raw(value, where, defects, hint=None):
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if hint:
+    if hint and not mostly_utf8(data):
         scratch = []
         text = decode_bytes(data, hint, where, scratch)
         if not scratch:
@@ -59,19 +59,33 @@ def decode_raw(value, where, defects, hint=None):
     return text
 
 
-def _word_bytes(encoding, payload, where, defects):
+def _word_bytes(encoding, payload, charset, where, defects):
+    """The bytes of one encoded word, or None when its base64 is beyond repair: junk that, once
+    dropped, leaves nothing or no valid text in the word's charset. The word is then shown as
+    written, which says more than bytes decoded from junk."""
     if encoding in "qQ":
         return binascii.a2b_qp(payload.encode("utf-8", "surrogateescape"), header=True)
-    data = BASE64_JUNK.sub(b"", payload.encode("ascii", "replace"))
-    if len(data) % 4 == 1:
+    payload = payload.encode("utf-8", "surrogateescape")
+    cleaned = BASE64_JUNK.sub(b"", payload)
+    if len(cleaned) % 4 == 1:
         defects.append(f"truncated base64 encoded word in {where}")
-        data = data[:-1]
-    data += b"=" * (-len(data) % 4)
-    try:
-        return binascii.a2b_base64(data)
-    except binascii.Error:
-        defects.append(f"broken base64 encoded word in {where}")
-        return b""
+        cleaned = cleaned[:-1]
+    data = binascii.a2b_base64(cleaned + b"=" * (-len(cleaned) % 4))
+    if len(cleaned) < len(payload.replace(b"=", b"")) and not _is_text(data, charset):
+        defects.append(f"broken base64 encoded word in {where}; shown as written")
+        return None
+    return data
+
+
+def _is_text(data, charset):
+    codecs, _ = resolve_charset(charset)
+    for codec in codecs or ("utf-8",):
+        try:
+            data.decode(codec)
+        except (UnicodeError, LookupError):
+            continue
+        return bool(data)
+    return False
 
 
 def decode_words(text, where, defects):
@@ -85,14 +99,19 @@ def decode_words(text, where, defects):
     for match in ENCODED_WORD.finditer(text):
         gap = text[position : match.start()]
         word_charset = match.group(1).split("*", 1)[0].lower()
+        word = _word_bytes(match.group(2), match.group(3), word_charset, where, defects)
         adjacent = charset is not None and (not gap or gap.isspace())
-        if not adjacent or word_charset != charset:
+        if word is None or not adjacent or word_charset != charset:
             if charset is not None:
                 out.append(decode_bytes(data, charset, where, defects))
-            if not adjacent:
+            if not adjacent or word is None:
                 out.append(gap)
             charset, data = word_charset, b""
-        data += _word_bytes(match.group(2), match.group(3), where, defects)
+        if word is None:
+            out.append(match.group(0))
+            charset = None
+        else:
+            data += word
         position = match.end()
     if charset is not None:
         out.append(decode_bytes(data, charset, where, defects))

@@ -448,6 +448,23 @@ def test_encoded_words_adjacent_split_and_broken_decode():
     assert parsed.subject == "äö und üStraßeä"
 
 
+def test_base64_word_of_junk_is_shown_as_written_not_as_garbage():
+    subject = "=?utf-8?B?SGFsbG8=?= =?utf-8?B?Grüße!?= =?utf-8?B?!!!?="
+    parsed = parse_message(mails.build_mail(subject=subject))
+
+    assert parsed.subject == "Hallo =?utf-8?B?Grüße!?= =?utf-8?B?!!!?="
+    assert parsed.defects == ["broken base64 encoded word in the Subject header; shown as written"]
+
+
+def test_subject_pasted_from_utf8_and_latin1_keeps_both_parts():
+    raw_subject = "AW: Grüße".encode() + " – Straße".encode("cp1252")
+    raw = b"From: a@example.org\r\nSubject: " + raw_subject + b"\r\n\r\nText\r\n"
+    latin1 = b"From: a@example.org\r\nSubject: Stra\xdfe \xfcber Br\xfccke\r\n\r\nText\r\n"
+
+    assert parse_message(raw).subject == "AW: Grüße – Straße"
+    assert parse_message(latin1).subject == "Straße über Brücke"
+
+
 def test_eight_bit_body_with_wrong_or_missing_charset_keeps_its_text():
     no_charset = b"From: a@example.org\r\nContent-Type: text/plain\r\n\r\nGr\xfc\xdfe\r\n"
     utf8_as_latin1 = (
