@@ -264,6 +264,8 @@ class Message(ParsedMail):
         ]
         indexes = [
             models.Index(fields=["folder", "-date"], name="message_folder_date"),
+            # Raw mail already stored is found by its fingerprint and not written again.
+            models.Index(fields=["fingerprint"], name="message_fingerprint"),
             models.Index(
                 fields=["account", "archive_state"],
                 condition=Q(archive_state="pending"),

@@ -1,7 +1,15 @@
 """Raw RFC 822 bytes of mail, kept through Django's storage API (the "mail" storage).
 
-Content-addressed: a message is stored under the SHA-256 of its bytes and written once, so the
-same mail in several folders or mailboxes takes the space once, and a re-run writes nothing.
+Mail is written in packs: the mails of one batch are written one after another into a single
+file, and each mail's reference names the pack, its offset and its length
+(`ab/<sha256>.pack#4096+1234`). Creating a file costs far more than writing a mail's bytes (it
+was over half of a first sync), and a pack creates one file for dozens of mails.
+
+Content-addressed: a pack is named after the SHA-256 of its bytes, so writing the same batch
+again (after a rolled-back transaction) creates nothing new. The caller passes the references
+of mail that is already stored (looked up by fingerprint), so the same mail in several folders
+or mailboxes is written once. A reference without `#` is a whole file: mail stored before
+packs existed, in one level of 256 folders or in the two-level layout before that.
 """
 
 import hashlib
@@ -9,39 +17,71 @@ import hashlib
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 
+# A pack is closed when it reaches this size; a bigger mail gets a pack of its own. Keeps a
+# parse worker's memory small whatever the mail sizes.
+PACK_BYTES = 4 * 1024 * 1024
+
 
 def mail_storage():
     return storages["mail"]
 
 
-def path_for(sha256_hex):
-    # One level of 256 folders: creating a folder costs a disk write like creating a file, and
-    # with two levels (65,536 folders) nearly every new mail of a mailbox needed its own folder.
-    return f"{sha256_hex[:2]}/{sha256_hex}.eml"
+def save_pack(raws, fingerprints, known=None):
+    """Stores the raw mails (bytes, with their SHA-256 hex fingerprints) in packs and returns
+    a reference per mail. Mail whose fingerprint is in `known` ({fingerprint: reference}) is
+    not written again, nor is a mail repeated within `raws`."""
+    known = known or {}
+    refs = [None] * len(raws)
+    first = {}  # fingerprint: index of the first mail with it that is written now
+    pack, spans, size = [], [], 0  # the pack being filled: mails, (index, offset, length)
+    for index, (raw, fingerprint) in enumerate(zip(raws, fingerprints, strict=True)):
+        if fingerprint in known:
+            refs[index] = known[fingerprint]
+            continue
+        if fingerprint in first:
+            continue
+        first[fingerprint] = index
+        if pack and size + len(raw) > PACK_BYTES:
+            _write_pack(pack, spans, refs)
+            pack, spans, size = [], [], 0
+        spans.append((index, size, len(raw)))
+        pack.append(raw)
+        size += len(raw)
+    if pack:
+        _write_pack(pack, spans, refs)
+    return [ref or refs[first[fp]] for ref, fp in zip(refs, fingerprints, strict=True)]
 
 
-def _earlier_path_for(sha256_hex):
-    """Where mail stored before the one-level layout lies (rows keep their raw_path)."""
-    return f"{sha256_hex[:2]}/{sha256_hex[2:4]}/{sha256_hex}.eml"
-
-
-def save_raw(raw, sha256_hex=None):
-    """Stores `raw` (bytes) unless already there; returns its storage path."""
-    sha256_hex = sha256_hex or hashlib.sha256(raw).hexdigest()
-    path = path_for(sha256_hex)
+def _write_pack(pack, spans, refs):
+    data = b"".join(pack)
+    digest = hashlib.sha256(data).hexdigest()
+    path = f"{digest[:2]}/{digest}.pack"
     storage = mail_storage()
-    if storage.exists(path):
-        return path
-    earlier = _earlier_path_for(sha256_hex)
-    if storage.exists(earlier):
-        return earlier
-    saved = storage.save(path, ContentFile(raw))
-    if saved != path:
-        # Another writer stored the same bytes at the same moment; keep theirs.
-        storage.delete(saved)
-    return path
+    if not storage.exists(path):
+        saved = storage.save(path, ContentFile(data))
+        if saved != path:
+            # Another writer stored the same pack at the same moment; keep theirs.
+            storage.delete(saved)
+    for index, offset, length in spans:
+        refs[index] = f"{path}#{offset}+{length}"
 
 
-def read_raw(path):
+def read_raw(ref):
+    """The raw bytes a reference names. OSError when the file is missing, ValueError when the
+    reference is malformed or the pack is shorter than it says."""
+    path, _, span = ref.partition("#")
     with mail_storage().open(path, "rb") as fh:
-        return fh.read()
+        if not span:
+            return fh.read()
+        offset, _, length = span.partition("+")
+        offset, length = int(offset), int(length)
+        fh.seek(offset)
+        data = fh.read(length)
+    if len(data) != length:
+        raise ValueError(f"{path} ends before byte {offset + length}")
+    return data
+
+
+def pack_path(ref):
+    """The file a reference lies in."""
+    return ref.partition("#")[0]

@@ -185,9 +185,10 @@ def prepare_in_background(items):
         return None
     uids = [int(item.uid) for item in items]
     raws = [item.raw for item in items]
+    known = stored_raw(raws)
     try:
         futures = [
-            pool.submit(_prepare, raws[start : start + PARALLEL_CHUNK])
+            pool.submit(_prepare, raws[start : start + PARALLEL_CHUNK], known)
             for start in range(0, len(raws), PARALLEL_CHUNK)
         ]
     except (BrokenProcessPool, RuntimeError):
@@ -198,16 +199,35 @@ def prepare_in_background(items):
 
 
 def _prepare_all(raws):
+    known = stored_raw(raws)
     pool = getattr(_local, "pool", None)
     if pool is None or len(raws) < PARALLEL_FROM:
-        return _prepare(raws)
+        return _prepare(raws, known)
     chunks = [raws[start : start + PARALLEL_CHUNK] for start in range(0, len(raws), PARALLEL_CHUNK)]
     try:
-        return [prepared for chunk in pool.map(_prepare, chunks) for prepared in chunk]
+        return [
+            prepared
+            for chunk in pool.map(_prepare, chunks, [known] * len(chunks))
+            for prepared in chunk
+        ]
     except (BrokenProcessPool, RuntimeError):
         logger.warning("the parse workers failed; parsing in this process", exc_info=True)
         _local.pool = None
-        return _prepare(raws)
+        return _prepare(raws, known)
+
+
+def stored_raw(raws):
+    """{fingerprint: raw reference} of the raw mails that are stored already (the same mail in
+    another folder or mailbox, or a batch stored again): they are not written twice."""
+    fingerprints = sorted({hashlib.sha256(raw).hexdigest() for raw in raws})
+    known = {}
+    for start in range(0, len(fingerprints), CHUNK):
+        known.update(
+            Message.objects.filter(fingerprint__in=fingerprints[start : start + CHUNK])
+            .order_by()
+            .values_list("fingerprint", "raw_path")
+        )
+    return known
 
 
 def _stored_uids(folder, uidvalidity, uids):
@@ -283,17 +303,18 @@ class _Prepared:
     failed: bool
 
 
-def _prepare(raws):
-    """Parses each raw mail, keeps its bytes in the mail storage and builds its row values.
-    Runs in the parse workers (see parse_workers) or in this process."""
+def _prepare(raws, known):
+    """Parses each raw mail, keeps its bytes in the mail storage (one pack for all of them,
+    leaving out those `known` to be stored: {fingerprint: raw reference}) and builds its row
+    values. Runs in the parse workers (see parse_workers) or in this process."""
+    parsed_mails = [_parse(raw) for raw in raws]
+    refs = storage.save_pack(raws, [p.fingerprint for p in parsed_mails], known)
     prepared = []
-    for raw in raws:
-        parsed = _parse(raw)
-        path = storage.save_raw(raw, parsed.fingerprint)
+    for raw, parsed, ref in zip(raws, parsed_mails, refs, strict=True):
         addresses = _addresses(parsed)
         prepared.append(
             _Prepared(
-                _values(parsed, raw, path, addresses), addresses, parsed.identity, parsed.failed
+                _values(parsed, raw, ref, addresses), addresses, parsed.identity, parsed.failed
             )
         )
     return prepared

@@ -411,7 +411,7 @@ def test_parts_the_parser_did_not_list_are_404(client, owner, rich_mail):
 
 
 def test_a_missing_raw_file_is_404(client, owner, rich_mail):
-    storage.mail_storage().delete(rich_mail.raw_path)
+    storage.mail_storage().delete(storage.pack_path(rich_mail.raw_path))
     client.force_login(owner)
     part = part_of(rich_mail, "Angebot Müller.pdf")
     assert client.get(url("mail_part", rich_mail, part=part)).status_code == 404

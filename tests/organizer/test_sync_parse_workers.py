@@ -6,7 +6,7 @@ from organizer import store
 from organizer import sync as sync_module
 from organizer.mailgen import generate_mailbox
 from organizer.models import Message, MessageAddress
-from organizer.storage import read_raw
+from organizer.storage import pack_path, read_raw
 from organizer.sync import sync_account
 from tests.factories import make_mail_account
 
@@ -60,6 +60,9 @@ def test_a_big_sync_in_worker_processes_stores_what_parsing_here_stores(dovecot,
     assert stored(parallel) == stored(here)
     messages = Message.objects.filter(account=parallel).order_by("uid")
     assert [read_raw(m.raw_path) for m in messages] == raws
+    # Raw mail is written in packs (one per parse task), and the second account's copy of the
+    # same mail is not written again.
+    assert 1 < len({pack_path(m.raw_path) for m in Message.objects.all()}) <= 10
 
 
 def test_without_workers_a_big_batch_is_parsed_in_this_process(dovecot, monkeypatch):
