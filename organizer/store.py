@@ -7,6 +7,7 @@ its cursor; everything here runs inside it.
 
 import contextlib
 import hashlib
+import json
 import logging
 import multiprocessing
 import os
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connections, models, reset_queries, router, transaction
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
 from organizer import storage
 from organizer.models import Message, MessageAddress
@@ -40,11 +42,30 @@ MAX_LENGTHS = {
     for f in Message._meta.concrete_fields
     if getattr(f, "max_length", None) and f.get_internal_type() == "CharField"
 }
+# A stored message row: where it lies, then its parsed fields (prepared in the parse workers).
+PLACE_COLUMNS = (
+    "account",
+    "folder",
+    "uidvalidity",
+    "uid",
+    "seen",
+    "flags",
+    "archive_state",
+    "synced_at",
+)
+MESSAGE_COLUMNS = PLACE_COLUMNS + Message.PARSED_FIELDS
+UID = PLACE_COLUMNS.index("uid")
+JSON_FIELDS = frozenset(
+    f.name for f in Message._meta.concrete_fields if isinstance(f, models.JSONField)
+)
+DATETIME_FIELDS = frozenset(
+    f.name for f in Message._meta.concrete_fields if isinstance(f, models.DateTimeField)
+)
 
 
 @dataclass
 class StoreOutcome:
-    created: list = field(default_factory=list)  # new Message rows
+    created: list = field(default_factory=list)  # primary keys of the new Message rows
     reassociated: int = 0  # rows of an older UIDVALIDITY that took the new UID
     skipped: int = 0  # UIDs already stored (a re-run or a racing worker)
     parse_failed: int = 0
@@ -52,7 +73,8 @@ class StoreOutcome:
 
 def store_messages(account, folder, items, *, reassociate=False):
     """Stores the items in `folder` under folder.uidvalidity; returns the new Message rows."""
-    return store_batch(account, folder, items, reassociate=reassociate).created
+    created = store_batch(account, folder, items, reassociate=reassociate).created
+    return list(Message.objects.filter(pk__in=created).order_by("pk"))
 
 
 def store_batch(account, folder, items, *, reassociate=False, preparation=None):
@@ -83,21 +105,25 @@ def store_batch(account, folder, items, *, reassociate=False, preparation=None):
         outcome.parse_failed = sum(1 for p in prepared if p.failed)
         if reassociate:
             pending, prepared = _reassociate(folder, uidvalidity, pending, prepared, outcome)
-        rows = [
-            _message(account, folder, uidvalidity, item, p)
-            for item, p in zip(pending, prepared, strict=True)
-        ]
+        place = _place(account, folder, uidvalidity)
+        rows = [(*place(item), *p.row) for item, p in zip(pending, prepared, strict=True)]
         addresses = [p.addresses for p in prepared]
         for attempt in range(2):
             try:
                 with transaction.atomic():
-                    created = bulk_insert(rows, rows_per_statement=INSERT_ROWS)
+                    created = insert_rows(
+                        Message,
+                        MESSAGE_COLUMNS,
+                        rows,
+                        returning=True,
+                        rows_per_statement=INSERT_ROWS,
+                    )
                     insert_rows(
                         MessageAddress,
                         ("message", "role", "address"),
                         [
-                            (message.pk, role, address)
-                            for message, pairs in zip(created, addresses, strict=True)
+                            (pk, role, address)
+                            for pk, pairs in zip(created, addresses, strict=True)
                             for role, address in pairs
                         ],
                     )
@@ -106,13 +132,15 @@ def store_batch(account, folder, items, *, reassociate=False, preparation=None):
                 # A racing sync stored some of these UIDs first: theirs stand, ours are dropped.
                 if attempt:
                     raise
-                known = _stored_uids(folder, uidvalidity, [r.uid for r in rows])
+                known = _stored_uids(folder, uidvalidity, [row[UID] for row in rows])
                 outcome.skipped += len(known)
-                kept = [(r, a) for r, a in zip(rows, addresses, strict=True) if r.uid not in known]
-                rows = [r for r, _a in kept]
-                addresses = [a for _r, a in kept]
-                for row in rows:
-                    row.pk = None
+                kept = [
+                    (row, a)
+                    for row, a in zip(rows, addresses, strict=True)
+                    if row[UID] not in known
+                ]
+                rows = [row for row, _a in kept]
+                addresses = [a for _row, a in kept]
         outcome.created = created
     return outcome
 
@@ -295,9 +323,10 @@ def _flags(flags):
 
 @dataclass
 class _Prepared:
-    """One mail parsed, its raw bytes stored: the row values, ready for Message(**values)."""
+    """One mail parsed, its raw bytes stored: the values of its parsed fields as the database
+    takes them (in the order of Message.PARSED_FIELDS), and its address rows."""
 
-    values: dict
+    row: tuple
     addresses: list  # [(role, normal form)] for MessageAddress
     identity: str
     failed: bool
@@ -309,15 +338,30 @@ def _prepare(raws, known):
     values. Runs in the parse workers (see parse_workers) or in this process."""
     parsed_mails = [_parse(raw) for raw in raws]
     refs = storage.save_pack(raws, [p.fingerprint for p in parsed_mails], known)
+    adapt = _adapter()
     prepared = []
     for raw, parsed, ref in zip(raws, parsed_mails, refs, strict=True):
         addresses = _addresses(parsed)
-        prepared.append(
-            _Prepared(
-                _values(parsed, raw, ref, addresses), addresses, parsed.identity, parsed.failed
-            )
-        )
+        values = _values(parsed, raw, ref, addresses)
+        row = tuple(adapt(name, values[name]) for name in Message.PARSED_FIELDS)
+        prepared.append(_Prepared(row, addresses, parsed.identity, parsed.failed))
     return prepared
+
+
+def _adapter():
+    """adapt(field name, value): the value as the database driver takes it for that field of
+    Message (what Field.get_db_prep_save would make of it, without a model instance). JSON is
+    passed as text, which SQLite stores and PostgreSQL casts to jsonb."""
+    ops = connections[router.db_for_write(Message)].ops
+
+    def adapt(name, value):
+        if name in JSON_FIELDS:
+            return json.dumps(value)
+        if name in DATETIME_FIELDS:
+            return ops.adapt_datetimefield_value(value)
+        return value
+
+    return adapt
 
 
 def _values(parsed, raw, path, addresses):
@@ -355,20 +399,26 @@ def _values(parsed, raw, path, addresses):
     return {name: _clean(value, MAX_LENGTHS.get(name)) for name, value in values.items()}
 
 
-def _message(account, folder, uidvalidity, item, prepared):
-    flags, seen = _flags(item.flags)
-    return Message(
-        account=account,
-        folder=folder,
-        uidvalidity=uidvalidity,
-        uid=int(item.uid),
-        seen=seen,
-        flags=flags,
-        archive_state=(
-            Message.ArchiveState.PENDING if account.auto_archive else Message.ArchiveState.NONE
-        ),
-        **prepared.values,
-    )
+def _place(account, folder, uidvalidity):
+    """place(item): the values of PLACE_COLUMNS for a fetched item of this folder."""
+    adapt = _adapter()
+    synced_at = adapt("synced_at", timezone.now())
+    state = Message.ArchiveState.PENDING if account.auto_archive else Message.ArchiveState.NONE
+
+    def place(item):
+        flags, seen = _flags(item.flags)
+        return (
+            account.pk,
+            folder.pk,
+            uidvalidity,
+            int(item.uid),
+            seen,
+            adapt("flags", flags),
+            state,
+            synced_at,
+        )
+
+    return place
 
 
 def _addresses(parsed):
@@ -495,39 +545,56 @@ def bulk_insert(objs, *, ignore_conflicts=False, rows_per_statement=500):
     return objs
 
 
-def insert_rows(model, names, rows, *, rows_per_statement=2000):
-    """Inserts rows of plain values (tuples in the order of the field `names`; a foreign key
-    takes the related primary key) without model instances and without reading keys back:
-    COPY on PostgreSQL, multi-row INSERTs elsewhere. For narrow rows in their ten thousands,
-    where building a model instance per row costs more than storing it."""
+def insert_rows(model, names, rows, *, returning=False, rows_per_statement=2000):
+    """Inserts rows of plain values without model instances: tuples in the order of the field
+    `names`, each value as the database driver takes it (a foreign key takes the related
+    primary key). With `returning`, returns the new primary keys in the order of `rows`.
+
+    Without `returning` PostgreSQL gets the rows by COPY; otherwise one prepared single-row
+    INSERT sent with executemany in a pipeline and bound on the server (Django's client-side
+    binding would re-split a statement of thousands of placeholders in Python for every
+    batch). Elsewhere multi-row INSERTs of up to `rows_per_statement` rows.
+    """
     if not rows:
-        return
+        return [] if returning else None
     meta = model._meta
     connection = connections[router.db_for_write(model)]
     ops = connection.ops
     table = ops.quote_name(meta.db_table)
     columns = ", ".join(ops.quote_name(meta.get_field(name).column) for name in names)
+    pk = ops.quote_name(meta.pk.column)
+    row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
+    head = f"INSERT INTO {table} ({columns}) VALUES "
+    created = []
     if connection.vendor == "postgresql":
         import psycopg
 
         connection.ensure_connection()
-        with (
-            connection.wrap_database_errors,
-            psycopg.Cursor(connection.connection) as cursor,
-            cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
-        return
-    row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            if not returning:
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                return None
+            for start in range(0, len(rows), rows_per_statement):
+                chunk = rows[start : start + rows_per_statement]
+                cursor.executemany(f"{head}{row_sql} RETURNING {pk}", chunk, returning=True)
+                for _row in chunk:
+                    created.append(cursor.fetchone()[0])
+                    cursor.nextset()
+        return created
+    largest = max(1, min(rows_per_statement, _MAX_PARAMS // len(names)))
+    suffix = f" RETURNING {pk}" if returning else ""
     start = 0
     with connection.cursor() as cursor:
-        largest = max(1, min(rows_per_statement, _MAX_PARAMS // len(names)))
         for size in _statement_sizes(len(rows), largest):
             chunk = rows[start : start + size]
             start += size
-            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row_sql] * size)
+            sql = head + ", ".join([row_sql] * size) + suffix
             cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                created.extend(row[0] for row in cursor.fetchall())
+    return created if returning else None
 
 
 def _statement_sizes(total, largest):

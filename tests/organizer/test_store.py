@@ -1,18 +1,21 @@
 """Storing rows in bulk: what the sync's inserts promise on SQLite and PostgreSQL alike."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from organizer.models import Folder, MessageAddress
-from organizer.store import insert_rows, store_batch
+from organizer.models import Folder, Message, MessageAddress
+from organizer.store import MESSAGE_COLUMNS, insert_rows, store_messages
 from tests.factories import make_mail_account, make_raw_mail
 
 pytestmark = pytest.mark.django_db
 
 
 class Item:
-    def __init__(self, uid):
-        self.uid, self.raw, self.flags = uid, make_raw_mail(f"m{uid}"), ()
+    def __init__(self, uid, raw=None, flags=()):
+        self.uid, self.raw, self.flags = uid, raw or make_raw_mail(f"m{uid}"), flags
 
 
 @pytest.fixture
@@ -21,7 +24,7 @@ def message():
     folder = Folder.objects.create(
         account=account, name="INBOX", display_name="INBOX", uidvalidity=7
     )
-    return store_batch(account, folder, [Item(1)]).created[0]
+    return store_messages(account, folder, [Item(1)])[0]
 
 
 def test_insert_rows_stores_every_row_across_statements(message):
@@ -42,3 +45,36 @@ def test_insert_rows_raises_djangos_integrity_error_on_a_duplicate(message):
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(MessageAddress, ("message", "role", "address"), [row])
     assert MessageAddress.objects.filter(address="twice@example.org").count() == 1
+
+
+def test_a_stored_row_fills_every_column_of_message():
+    assert set(MESSAGE_COLUMNS) == {f.name for f in Message._meta.concrete_fields} - {"id"}
+
+
+def test_dates_lists_and_flags_read_back_as_they_were_parsed():
+    account = make_mail_account(auto_archive=True)
+    folder = Folder.objects.create(
+        account=account, name="INBOX", display_name="INBOX", uidvalidity=7
+    )
+    raw = make_raw_mail(
+        "Grüße",
+        to='Lena Vogt <lena.vogt@example.com>, "Ortiz, Daniel" <d@example.org>',
+        date="Tue, 03 Mar 2026 10:00:00 +0100",
+    )
+    before = timezone.now()
+
+    (message,) = store_messages(account, folder, [Item(5, raw, ("\\Seen", "\\Recent", "$Label1"))])
+
+    message.refresh_from_db()
+    assert message.date == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    assert before <= message.synced_at <= timezone.now()
+    assert [(m["name"], m["normalized"]) for m in message.to] == [
+        ("Lena Vogt", "lena.vogt@example.com"),
+        ("Ortiz, Daniel", "d@example.org"),
+    ]
+    assert (message.subject, message.uid, message.uidvalidity) == ("Grüße", 5, 7)
+    assert message.flags == ["\\Seen", "$Label1"] and message.seen
+    assert message.archive_state == Message.ArchiveState.PENDING
+    # Stored as JSON, not as a JSON string: the database looks inside.
+    assert Message.objects.filter(pk=message.pk, to__1__normalized="d@example.org").exists()
+    assert Message.objects.filter(pk=message.pk, flags__1="$Label1").exists()
