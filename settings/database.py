@@ -15,6 +15,11 @@ def sqlite(path):
             # Writers queue for the lock instead of failing with "database is locked", and every
             # transaction takes the write lock up front, so no deferred transaction deadlocks.
             "timeout": 30,
+            # The driver keeps this many prepared statements per connection. Statements with IN
+            # lists of hundreds of ids are large, and batches of varying size each prepare their
+            # own: with the default of 128 a long sync's memory grew with the mailbox (78 MB
+            # instead of 72 at 10,000 mails, same speed). Preparing again is cheap.
+            "cached_statements": 16,
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
