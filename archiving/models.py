@@ -21,9 +21,11 @@ class FiledMail(ParsedMail):
         ordering = ["-date", "-pk"]
         verbose_name = _("filed mail")
         verbose_name_plural = _("filed mails")
+        # The unique constraint indexes identity; the archive is listed newest first.
         constraints = [
             models.UniqueConstraint(fields=["identity"], name="filedmail_unique_identity")
         ]
+        indexes = [models.Index(fields=["-date", "-id"], name="filedmail_date")]
 
     def __str__(self):
         return self.subject or "(no subject)"

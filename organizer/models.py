@@ -159,17 +159,17 @@ class ParsedMail(models.Model):
     address does not parse); only `normalized` is ever used to match.
     """
 
-    identity = models.CharField(max_length=64, db_index=True, verbose_name=_("identity"))
+    # Indexes are declared per model: the message and the filed mail are looked up differently,
+    # and every index costs each of the thousands of rows a sync inserts.
+    identity = models.CharField(max_length=64, verbose_name=_("identity"))
     fingerprint = models.CharField(max_length=64, verbose_name=_("fingerprint"))
     raw_path = models.CharField(max_length=200, verbose_name=_("raw path"))
     size = models.PositiveIntegerField(default=0, verbose_name=_("size"))
 
-    message_id = models.CharField(
-        max_length=998, blank=True, db_index=True, verbose_name=_("message id")
-    )
+    message_id = models.CharField(max_length=998, blank=True, verbose_name=_("message id"))
     in_reply_to = models.CharField(max_length=998, blank=True, verbose_name=_("in reply to"))
     references = models.TextField(blank=True, verbose_name=_("references"))
-    date = models.DateTimeField(null=True, blank=True, db_index=True, verbose_name=_("date"))
+    date = models.DateTimeField(null=True, blank=True, verbose_name=_("date"))
     subject = models.TextField(blank=True, verbose_name=_("subject"))
     from_addresses = models.JSONField(default=list, blank=True, verbose_name=_("from addresses"))
     sender = models.JSONField(default=list, blank=True, verbose_name=_("sender"))
@@ -239,8 +239,9 @@ class Message(ParsedMail):
     account = models.ForeignKey(
         MailAccount, models.CASCADE, related_name="messages", verbose_name=_("account")
     )
+    # Indexed as the first column of message_unique_uid and message_folder_date.
     folder = models.ForeignKey(
-        Folder, models.CASCADE, related_name="messages", verbose_name=_("folder")
+        Folder, models.CASCADE, related_name="messages", db_index=False, verbose_name=_("folder")
     )
     uidvalidity = models.BigIntegerField(verbose_name=_("uidvalidity"))
     uid = models.BigIntegerField(verbose_name=_("uid"))
@@ -264,6 +265,8 @@ class Message(ParsedMail):
         ]
         indexes = [
             models.Index(fields=["folder", "-date"], name="message_folder_date"),
+            # A mail stored again (new UIDVALIDITY, a re-import) is found in its folder.
+            models.Index(fields=["folder", "identity"], name="message_folder_identity"),
             # Raw mail already stored is found by its fingerprint and not written again.
             models.Index(fields=["fingerprint"], name="message_fingerprint"),
             models.Index(
@@ -288,11 +291,16 @@ class MessageAddress(models.Model):
         CC = "cc", _("Cc")
         BCC = "bcc", _("Bcc")
 
+    # Indexed as the first column of messageaddress_unique.
     message = models.ForeignKey(
-        Message, models.CASCADE, related_name="address_rows", verbose_name=_("message")
+        Message,
+        models.CASCADE,
+        related_name="address_rows",
+        db_index=False,
+        verbose_name=_("message"),
     )
     role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
-    address = models.CharField(max_length=320, db_index=True, verbose_name=_("address"))
+    address = models.CharField(max_length=320, verbose_name=_("address"))
 
     class Meta:
         verbose_name = _("message address")
@@ -302,6 +310,9 @@ class MessageAddress(models.Model):
                 fields=["message", "role", "address"], name="messageaddress_unique"
             )
         ]
+        # Equality lookups only: no pattern index beside it (db_index would add one on
+        # PostgreSQL).
+        indexes = [models.Index(fields=["address"], name="messageaddress_address")]
 
     def __str__(self):
         return f"{self.role}: {self.address}"
