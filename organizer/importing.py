@@ -29,8 +29,8 @@ interrupted import keeps what it stored and a second run continues after it. Imp
 folder run one after another (the folder row is locked per batch).
 
 Filing: as for synced mail, on accounts with automatic filing the stored mail is marked pending
-and, with file_async, filing is queued on the worker after each batch (organizer never imports
-archiving; the task goes by its dotted path). The command files in the foreground instead.
+and filed after each batch: queued on the worker, or with file_async=False in this process
+(the command). Organizer never imports archiving; the task goes by its dotted path.
 """
 
 import hashlib
@@ -48,7 +48,7 @@ from organizer.imap import FolderInfo, assign_roles, encode_folder_name
 from organizer.models import Folder, Message
 from organizer.parsing import identity_key, parse_message
 from organizer.store import CHUNK, store_batch
-from organizer.sync import enqueue_filing
+from organizer.sync import enqueue_filing, file_here
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +113,7 @@ class ImportResult:
     duplicates: int = 0  # in the folder already, or twice in the source
     skipped: int = 0  # empty, or marked deleted in the source
     parse_failed: int = 0  # stored with a parse-error mark
+    filed: int = 0  # mails filed in this process (file_async=False)
     bytes_read: int = 0
     seconds: float = 0.0
 
@@ -556,6 +557,8 @@ def _store(account, folder, batch, result, file_async):
         folder.last_uid = last_uid
         if outcome.created and account.auto_archive and file_async:
             enqueue_filing(account.pk)
+    if outcome.created and account.auto_archive and not file_async:
+        result.filed += file_here(account)
     result.imported += len(outcome.created)
     result.duplicates += outcome.skipped
     result.parse_failed += outcome.parse_failed

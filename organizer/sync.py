@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from organizer import imap
@@ -39,6 +40,7 @@ from organizer.store import (
 logger = logging.getLogger(__name__)
 
 FILING_TASK = "archiving.tasks.file_pending_messages"
+FILE_PENDING = "archiving.services.file_pending_messages"
 LOCK_LEASE = timedelta(minutes=10)  # renewed per batch; a crashed worker blocks no longer
 BATCH_MESSAGES = 500
 BATCH_BYTES = 16 * 1024 * 1024
@@ -67,6 +69,7 @@ class SyncResult:
     reconnects: int = 0
     already_stored: int = 0
     parse_failed: int = 0  # stored with a parse-error mark
+    filed: int = 0  # mails filed in this process (file_async=False)
     folders: list = field(default_factory=list)  # display names of the folders synced
     seconds: float = 0.0
 
@@ -139,6 +142,11 @@ def enqueue_filing(account_id):
     )
 
 
+def file_here(account):
+    """Files the account's pending mail in this process; returns how many mails were filed."""
+    return import_string(FILE_PENDING)(account).filed
+
+
 # -- the account ----------------------------------------------------------------------------------
 
 
@@ -146,8 +154,9 @@ def sync_account(account, folder_names=None, progress=None, *, file_async=True):
     """Syncs the account's automatic folders, or the named ones. Never raises for server trouble:
     failures are recorded on the account and in the result.
 
-    progress(folder, done, total) is called per stored batch; file_async=False leaves filing
-    to the caller (the foreground command files before it returns).
+    progress(folder, done, total) is called per stored batch. Each stored batch is filed on the
+    worker, or with file_async=False here, right after it is committed: the parse workers
+    prepare the next batch meanwhile (the foreground command and the benchmark).
     """
     started = time.monotonic()
     result = SyncResult(account_id=account.pk)
@@ -607,6 +616,8 @@ class _Run:
             Folder.objects.filter(pk=folder.pk).update(last_uid=folder.last_uid)
             if outcome.created and self.account.auto_archive and self.file_async:
                 enqueue_filing(self.account.pk)
+        if outcome.created and self.account.auto_archive and not self.file_async:
+            self.result.filed += file_here(self.account)
         self.result.new += len(outcome.created)
         self.result.updated += outcome.reassociated
         self.result.already_stored += outcome.skipped

@@ -343,7 +343,8 @@ def build_report(args, results, report, engines):
                 first["mails"],
                 product[(engine, n)]["rss"],
                 seconds / base[("imap_tools", n)],
-                f"sync {sync:.2f}s + filing {filing:.2f}s; {first['filings']} filings, "
+                f"sync filing batch by batch {sync:.2f}s + rest {filing:.2f}s; "
+                f"{first['filings']} filings, "
                 f"{share:.0%} of mail filed; parse workers' peak RSS "
                 f"{max(r.get('workers_peak_rss_mb', 0) for r in runs):.0f} MB",
             )

@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from organizer import sync as sync_module
 from organizer.models import MailAccount, Message
 from organizer.secrets import decrypt_password
 from tests.factories import make_mail_account, make_raw_mail, make_user
@@ -162,24 +163,29 @@ def test_sync_mail_prints_a_summary_per_account_and_never_the_password(dovecot):
     assert dovecot.passwords[account.login] not in out + err
 
 
-def test_sync_mail_files_before_returning_on_accounts_with_automatic_filing(dovecot, monkeypatch):
-    filed = []
+def test_sync_mail_files_each_batch_before_the_next_on_accounts_with_automatic_filing(
+    dovecot, monkeypatch
+):
+    pending_seen = []
 
     def file_pending(account):
-        filed.append(Message.objects.filter(account=account, archive_state="pending").count())
-        return SimpleNamespace(filed=2)
+        pending = Message.objects.filter(account=account, archive_state="pending")
+        pending_seen.append(pending.count())
+        return SimpleNamespace(filed=pending.update(archive_state="done"))
 
     monkeypatch.setattr("archiving.services.file_pending_messages", file_pending)
+    monkeypatch.setattr(sync_module, "BATCH_MESSAGES", 2)
     queued = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda *a, **kw: queued.append(a))
     account = make_mail_account(server=dovecot, auto_archive=True)
-    dovecot.append(account.login, "INBOX", make_raw_mail())
-    dovecot.append(account.login, "INBOX", make_raw_mail())
+    for i in range(5):
+        dovecot.append(account.login, "INBOX", make_raw_mail(f"m{i}"))
 
     out, _err = run("sync_mail", "--account", account.email_address)
 
-    assert filed == [2] and queued == []
-    assert "2 new, 0 updated, 0 removed, 0 errors, 2 filed" in out
+    # Three batches, each filed as soon as it is stored; the last call finds nothing left.
+    assert pending_seen == [2, 2, 1, 0] and queued == []
+    assert "5 new, 0 updated, 0 removed, 0 errors, 5 filed" in out
 
 
 def test_sync_mail_syncs_a_named_folder(dovecot):

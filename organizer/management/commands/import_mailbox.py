@@ -9,13 +9,11 @@ with automatic filing the new mail is filed before the command returns, as sync_
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 from tqdm import tqdm
 
 from organizer.importing import MailImportError, import_messages, open_source
 from organizer.models import MailAccount
-
-FILE_PENDING = "archiving.services.file_pending_messages"
+from organizer.sync import file_here
 
 
 class Command(BaseCommand):
@@ -62,7 +60,8 @@ class Command(BaseCommand):
         if result.parse_failed:
             line += f", {result.parse_failed} not fully readable (kept with a note)"
         if mail_account.auto_archive:
-            filed = import_string(FILE_PENDING)(mail_account).filed
+            # Filed batch by batch, plus mail left pending by an earlier run.
+            filed = result.filed + file_here(mail_account)
             line += f", {filed} filed"
         self.stdout.write(f"{line} ({result.seconds:.1f}s)")
 

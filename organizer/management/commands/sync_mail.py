@@ -8,13 +8,10 @@ non-zero when an account failed. Accounts with automatic filing are filed before
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.module_loading import import_string
 from tqdm import tqdm
 
 from organizer.models import MailAccount
-from organizer.sync import sync_account
-
-FILE_PENDING = "archiving.services.file_pending_messages"
+from organizer.sync import file_here, sync_account
 
 
 class Command(BaseCommand):
@@ -58,7 +55,8 @@ class Command(BaseCommand):
             f"{result.removed} removed, {len(result.errors)} errors"
         )
         if account.auto_archive:
-            filed = import_string(FILE_PENDING)(account).filed
+            # Filed batch by batch, plus mail left pending by an earlier run.
+            filed = result.filed + file_here(account)
             line += f", {filed} filed"
         self.stdout.write(line)
         for error in result.errors:
