@@ -557,11 +557,11 @@ def _store(account, folder, batch, result, file_async):
         folder.last_uid = last_uid
         if outcome.created and account.auto_archive and file_async:
             enqueue_filing(account.pk)
-    if outcome.created and account.auto_archive and not file_async:
-        result.filed += file_here(account)
     result.imported += len(outcome.created)
     result.duplicates += outcome.skipped
     result.parse_failed += outcome.parse_failed
+    if outcome.created and account.auto_archive and not file_async:
+        result.filed += file_here(account)
 
 
 def _identities_in(folder, identities):

@@ -142,9 +142,24 @@ def enqueue_filing(account_id):
     )
 
 
-def file_here(account):
-    """Files the account's pending mail in this process; returns how many mails were filed."""
-    return import_string(FILE_PENDING)(account).filed
+def file_here(account, *, quiet=True):
+    """Files the account's pending mail in this process; returns how many mails were filed.
+    quietly: a failure is logged and leaves the mail pending for the next filing, so that it
+    never stops the sync or import that stored the mail; otherwise it raises FilingFailed."""
+    try:
+        return import_string(FILE_PENDING)(account).filed
+    except Exception as exc:
+        logger.exception("filing the mail of %s failed; it stays pending", account)
+        if quiet:
+            return 0
+        raise FilingFailed(
+            _("Filing failed (%(error)s); the mail stays pending and is filed on the next run.")
+            % {"error": exc}
+        ) from exc
+
+
+class FilingFailed(Exception):
+    pass
 
 
 # -- the account ----------------------------------------------------------------------------------
@@ -616,12 +631,12 @@ class _Run:
             Folder.objects.filter(pk=folder.pk).update(last_uid=folder.last_uid)
             if outcome.created and self.account.auto_archive and self.file_async:
                 enqueue_filing(self.account.pk)
-        if outcome.created and self.account.auto_archive and not self.file_async:
-            self.result.filed += file_here(self.account)
         self.result.new += len(outcome.created)
         self.result.updated += outcome.reassociated
         self.result.already_stored += outcome.skipped
         self.result.parse_failed += outcome.parse_failed
+        if outcome.created and self.account.auto_archive and not self.file_async:
+            self.result.filed += file_here(self.account)
         return hole
 
     def remove_expunged(self, conn, folder, selected):

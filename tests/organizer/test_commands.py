@@ -188,6 +188,39 @@ def test_sync_mail_files_each_batch_before_the_next_on_accounts_with_automatic_f
     assert "5 new, 0 updated, 0 removed, 0 errors, 5 filed" in out
 
 
+def test_a_filing_failure_keeps_the_synced_mail_and_is_reported(dovecot, monkeypatch):
+    def broken(account):
+        raise RuntimeError("filing bug")
+
+    monkeypatch.setattr("archiving.services.file_pending_messages", broken)
+    monkeypatch.setattr(sync_module, "BATCH_MESSAGES", 2)
+    account = make_mail_account(server=dovecot, auto_archive=True)
+    for i in range(5):
+        dovecot.append(account.login, "INBOX", make_raw_mail(f"m{i}"))
+
+    with pytest.raises(CommandError):
+        run("sync_mail", "--account", account.email_address)
+
+    account.refresh_from_db()
+    assert account.failure_count == 0 and account.last_error == ""
+    assert Message.objects.filter(account=account, archive_state="pending").count() == 5
+
+
+def test_sync_with_a_failing_filing_still_syncs_everything(dovecot, monkeypatch):
+    monkeypatch.setattr(
+        "archiving.services.file_pending_messages",
+        lambda account: (_ for _ in ()).throw(RuntimeError("filing bug")),
+    )
+    monkeypatch.setattr(sync_module, "BATCH_MESSAGES", 2)
+    account = make_mail_account(server=dovecot, auto_archive=True)
+    for i in range(5):
+        dovecot.append(account.login, "INBOX", make_raw_mail(f"m{i}"))
+
+    result = sync_module.sync_account(account, file_async=False)
+
+    assert (result.ok, result.new, result.filed) == (True, 5, 0)
+
+
 def test_sync_mail_syncs_a_named_folder(dovecot):
     account = make_mail_account(server=dovecot)
     dovecot.create_folder(account.login, "Kunden/Müller & Söhne")

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from organizer.importing import MailImportError, import_messages, open_source
 from organizer.models import MailAccount
-from organizer.sync import file_here
+from organizer.sync import FilingFailed, file_here
 
 
 class Command(BaseCommand):
@@ -59,11 +59,17 @@ class Command(BaseCommand):
             line += f", {result.skipped} skipped (empty or deleted)"
         if result.parse_failed:
             line += f", {result.parse_failed} not fully readable (kept with a note)"
+        failure = None
         if mail_account.auto_archive:
-            # Filed batch by batch, plus mail left pending by an earlier run.
-            filed = result.filed + file_here(mail_account)
+            # Filed batch by batch, plus what is still pending (a failed batch, an earlier run).
+            try:
+                filed = result.filed + file_here(mail_account, quiet=False)
+            except FilingFailed as error:
+                filed, failure = result.filed, error
             line += f", {filed} filed"
         self.stdout.write(f"{line} ({result.seconds:.1f}s)")
+        if failure:
+            raise CommandError(str(failure))
 
     def account(self, address, owner):
         accounts = MailAccount.objects.filter(email_address__iexact=address.strip())

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from organizer.models import MailAccount
-from organizer.sync import file_here, sync_account
+from organizer.sync import FilingFailed, file_here, sync_account
 
 
 class Command(BaseCommand):
@@ -54,14 +54,19 @@ class Command(BaseCommand):
             f"{account.email_address}: {result.new} new, {result.updated} updated, "
             f"{result.removed} removed, {len(result.errors)} errors"
         )
+        errors = list(result.errors)
         if account.auto_archive:
-            # Filed batch by batch, plus mail left pending by an earlier run.
-            filed = result.filed + file_here(account)
+            # Filed batch by batch, plus what is still pending (a failed batch, an earlier run).
+            try:
+                filed = result.filed + file_here(account, quiet=False)
+            except FilingFailed as error:
+                filed = result.filed
+                errors.append(str(error))
             line += f", {filed} filed"
         self.stdout.write(line)
-        for error in result.errors:
+        for error in errors:
             self.stdout.write(f"  {error}")
-        return result.ok
+        return result.ok and len(errors) == len(result.errors)
 
 
 class _Progress:
