@@ -65,3 +65,6 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ["folder"]
     show_full_result_count = False
     raw_id_fields = ["account", "folder"]
+    # Newest synced first, along the primary key: messages have no index on the date alone
+    # (the mail lists use folder and date), and ordering the whole table by it would scan.
+    ordering = ["-pk"]

@@ -57,13 +57,47 @@ def _write_pack(pack, spans, refs):
     digest = hashlib.sha256(data).hexdigest()
     path = f"{digest[:2]}/{digest}.pack"
     storage = mail_storage()
-    if not storage.exists(path):
+    size = _size(path)
+    if size is not None and size != len(data):
+        # Left half-written by a writer that died: the same bytes are written again.
+        storage.delete(path)
+    if size != len(data):
         saved = storage.save(path, ContentFile(data))
         if saved != path:
             # Another writer stored the same pack at the same moment; keep theirs.
             storage.delete(saved)
     for index, offset, length in spans:
         refs[index] = f"{path}#{offset}+{length}"
+
+
+def _size(path):
+    """The size of a stored file, None when it is missing or cannot be read."""
+    try:
+        return mail_storage().size(path)
+    except Exception:  # noqa: BLE001 - whatever the storage raises, the file is not usable
+        return None
+
+
+def readable(refs):
+    """The references among `refs` whose bytes are in the storage: the file is there and long
+    enough (one size lookup per file). Mail whose stored copy was lost is written again rather
+    than pointed at."""
+    sizes = {}
+    found = set()
+    for ref in refs:
+        path, _, span = ref.partition("#")
+        if path not in sizes:
+            sizes[path] = _size(path)
+        if sizes[path] is None:
+            continue
+        if span:
+            offset, _, length = span.partition("+")
+            if not (offset.isdigit() and length.isdigit()):
+                continue
+            if int(offset) + int(length) > sizes[path]:
+                continue
+        found.add(ref)
+    return found
 
 
 def read_raw(ref):

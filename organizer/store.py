@@ -255,7 +255,8 @@ def stored_raw(raws):
             .order_by()
             .values_list("fingerprint", "raw_path")
         )
-    return known
+    there = storage.readable(set(known.values()))
+    return {fingerprint: ref for fingerprint, ref in known.items() if ref in there}
 
 
 def _stored_uids(folder, uidvalidity, uids):
@@ -425,8 +426,13 @@ def _addresses(parsed):
     pairs = []
     for attr, role in ADDRESS_ROLES:
         for mailbox in getattr(parsed, attr):
-            if mailbox.normalized and (role, mailbox.normalized) not in pairs:
-                pairs.append((role, mailbox.normalized[:320]))
+            # Cut to the column's length before comparing: two addresses that differ only
+            # beyond it would otherwise be one row twice, and the batch could never be stored.
+            if not mailbox.normalized:
+                continue
+            pair = (role, mailbox.normalized[:320])
+            if pair not in pairs:
+                pairs.append(pair)
     return pairs
 
 
@@ -599,8 +605,8 @@ def insert_rows(model, names, rows, *, returning=False, rows_per_statement=2000)
 
 def _statement_sizes(total, largest):
     """Rows per INSERT: full statements, then the rest in powers of two. Few distinct
-    statements: SQLite's driver keeps its last 128 prepared statements, and one of a few
-    thousand parameters takes a lot of memory."""
+    statements: SQLite's driver keeps its last prepared statements (see settings/database.py),
+    and one of a few thousand parameters takes a lot of memory."""
     sizes = [largest] * (total // largest)
     rest = total % largest
     while rest:

@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from organizer import storage
-from organizer.storage import pack_path, read_raw, save_pack
+from organizer.storage import pack_path, read_raw, readable, save_pack
 
 
 @pytest.fixture(autouse=True)
@@ -86,3 +86,24 @@ def test_a_short_pack_or_a_malformed_reference_is_a_value_error(mail_dir):
         read_raw(f"{path}#five+10")
     with pytest.raises(OSError):
         read_raw("ff/missing.pack#0+1")
+
+
+def test_a_half_written_pack_is_written_again(mail_dir):
+    raws = [b"eins\r\n", b"zwei\r\n", b"drei\r\n"]
+    data = b"".join(raws)
+    digest = hashlib.sha256(data).hexdigest()
+    (mail_dir / digest[:2]).mkdir()
+    (mail_dir / digest[:2] / f"{digest}.pack").write_bytes(data[:5])  # its writer died
+
+    refs = save_pack(raws, fingerprints(raws))
+
+    assert [read_raw(ref) for ref in refs] == raws
+
+
+def test_only_references_whose_bytes_are_there_are_readable(mail_dir):
+    kept, lost = save_pack([b"kept\r\n"], fingerprints([b"kept\r\n"]))[0], None
+    lost = save_pack([b"lost\r\n"], fingerprints([b"lost\r\n"]))[0]
+    storage.mail_storage().delete(pack_path(lost))
+    path = pack_path(kept)
+
+    assert readable({kept, lost, f"{path}#0+99", f"{path}#x+1", path}) == {kept, path}

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from organizer import storage
 from organizer.models import Folder, Message, MessageAddress
 from organizer.store import MESSAGE_COLUMNS, insert_rows, store_messages
 from tests.factories import make_mail_account, make_raw_mail
@@ -78,3 +79,33 @@ def test_dates_lists_and_flags_read_back_as_they_were_parsed():
     # Stored as JSON, not as a JSON string: the database looks inside.
     assert Message.objects.filter(pk=message.pk, to__1__normalized="d@example.org").exists()
     assert Message.objects.filter(pk=message.pk, flags__1="$Label1").exists()
+
+
+def test_a_mail_whose_stored_copy_was_lost_is_written_again():
+    account = make_mail_account()
+    folder = Folder.objects.create(
+        account=account, name="INBOX", display_name="INBOX", uidvalidity=7
+    )
+    raw = make_raw_mail("verloren")
+    (first,) = store_messages(account, folder, [Item(1, raw)])
+    storage.mail_storage().delete(storage.pack_path(first.raw_path))
+    other = Folder.objects.create(account=account, name="Kunden", display_name="Kunden")
+    other.uidvalidity = 1
+    other.save()
+
+    (again,) = store_messages(account, other, [Item(1, raw)])
+
+    assert storage.read_raw(again.raw_path) == raw
+
+
+def test_addresses_that_differ_only_beyond_the_column_are_one_row():
+    account = make_mail_account()
+    folder = Folder.objects.create(
+        account=account, name="INBOX", display_name="INBOX", uidvalidity=7
+    )
+    long = "a" * 64 + "@" + ("b" * 60 + ".") * 5 + "example.org"
+    raw = f"From: x@example.org\r\nTo: {long}x, {long}y\r\nSubject: lang\r\n\r\nx\r\n"
+
+    (message,) = store_messages(account, folder, [Item(1, raw.encode())])
+
+    assert MessageAddress.objects.filter(message=message, role="to").count() == 1
