@@ -1,17 +1,16 @@
 """Raw RFC 822 bytes of mail, kept through Django's storage API (the "mail" storage).
 
-Mail is written in packs: the mails of one parse task (a few dozen, at most PACK_BYTES) are
-written one after another into a single file, and each mail's reference names the pack, its
-offset and its length
-(`ab/<sha256>.pack#4096+1234`). Creating a file costs far more than writing a mail's bytes (it
-was over half of a first sync), and a pack creates one file for dozens of mails.
+Mail is written in packs: the mails of one parse task (a few dozen, at most PACK_BYTES) are written
+one after another into a single file, and each mail's reference names the pack, its offset and its
+length (`ab/<sha256>.pack#4096+1234`). Creating a file costs far more than writing a mail's bytes
+(it was over half of a first sync), and a pack creates one file for dozens of mails.
 
-Content-addressed: a pack is named after the SHA-256 of its bytes, so writing the same mails
-again (after a rolled-back transaction) creates nothing new, and a file of that name that is
-too short (its writer died) is written again. The caller passes the references
-of mail that is already stored (looked up by fingerprint), so the same mail in several folders
-or mailboxes is written once. A reference without `#` is a whole file: mail stored before
-packs existed, in one level of 256 folders or in the two-level layout before that.
+Content-addressed: a pack is named after the SHA-256 of its bytes, so writing the same mails again
+(after a rolled-back transaction) creates nothing new, and a file of that name that is too short
+(its writer died) is written again. The caller passes the references of mail that is already stored
+(looked up by fingerprint), so the same mail in several folders or mailboxes is written once. A
+reference without `#` is a whole file: mail stored before packs existed, in one level of 256
+folders or in the two-level layout before that.
 """
 
 import hashlib
