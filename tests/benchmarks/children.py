@@ -192,6 +192,7 @@ def product(job):
 def _write_profile(profiler, path):
     import pstats
 
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as fh:
         stats = pstats.Stats(profiler, stream=fh)
         stats.sort_stats("cumulative").print_stats(60)
