@@ -86,10 +86,10 @@ def _filed_message(request, filed):
 # Lists
 
 
-def render_list(request, template, records):
+def render_list(request, template, records, **extra):
     """A paginated, searchable list; htmx requests get only its #results partial."""
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "q": request.GET.get("q", "").strip(), "section": "crm"}
+    context = {"page_obj": page, "q": request.GET.get("q", "").strip(), "section": "crm", **extra}
     if wants_fragment(request):
         template += "#results"
     return _vary_on_htmx(render(request, template, context))
@@ -113,14 +113,14 @@ def contact_list(request):
 def quote_list(request):
     require_perm(request.user, "crm.view_quote")
     records = selectors.quotes_matching(request.GET.get("q", ""))
-    return render_list(request, "crm/quote_list.html", records)
+    return render_list(request, "crm/document_list.html", records, kind="quote")
 
 
 @require_GET
 def invoice_list(request):
     require_perm(request.user, "crm.view_invoice")
     records = selectors.invoices_matching(request.GET.get("q", ""))
-    return render_list(request, "crm/invoice_list.html", records)
+    return render_list(request, "crm/document_list.html", records, kind="invoice")
 
 
 # Detail pages and their tabs
@@ -209,8 +209,7 @@ def _contact_master_data(request, contact, address_form=None, attach_form=None, 
 
 
 def _document_master_data(request, document):
-    template = f"crm/_{document._meta.model_name}_master_data.html"
-    return render_record_tab(request, document, "master-data", template)
+    return render_record_tab(request, document, "master-data", "crm/_document_master_data.html")
 
 
 @require_GET

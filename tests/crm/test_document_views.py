@@ -76,3 +76,20 @@ def test_list_queries_do_not_grow_with_the_rows(
     with django_assert_num_queries(6):
         response = client.get(reverse(f"crm:{name}_list"))
     assert len(response.context["page_obj"]) == min(rows, 25)
+
+
+@pytest.mark.parametrize(
+    ("name", "heading", "empty", "no_match"),
+    [
+        ("quote", ">Angebote</h1>", "Noch keine Angebote.", "Kein Angebot passt zu „x“."),
+        ("invoice", ">Rechnungen</h1>", "Noch keine Rechnungen.", "Keine Rechnung passt zu „x“."),
+    ],
+)
+def test_one_list_template_names_its_kind(client, owner, name, heading, empty, no_match):
+    client.force_login(owner)
+    html = client.get(reverse(f"crm:{name}_list")).content.decode()
+    assert heading in html
+    assert empty in html
+    html = client.get(reverse(f"crm:{name}_list"), {"q": "x"}).content.decode()
+    assert no_match in html
+    assert empty not in html
