@@ -244,16 +244,9 @@ def decode_bytes(data, label, where, defects):
             )
             return data.decode("utf-8", "ablage-utf8-cp1252")
     if first == "windows-1252":
-        if not data.isascii():
-            # Mislabelled UTF-8 is far more common than windows-1252 that happens to be UTF-8.
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                pass
-            else:
-                defects.append(f"text labelled {_show(label)} in {where} is UTF-8; read as such")
-                return text
-        return data.decode("cp1252", "ablage-c1")
+        # Mislabelled UTF-8 is far more common than windows-1252 that happens to be UTF-8.
+        text = None if data.isascii() else _mislabelled_utf8(data, label, where, defects)
+        return text if text is not None else data.decode("cp1252", "ablage-c1")
     for codec in candidates:
         try:
             return data.decode(codec)
@@ -261,12 +254,8 @@ def decode_bytes(data, label, where, defects):
             continue
         except Exception:  # noqa: BLE001 - a codec bug must not stop parsing
             continue
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        defects.append(f"text labelled {_show(label)} in {where} is UTF-8; read as such")
+    text = _mislabelled_utf8(data, label, where, defects)
+    if text is not None:
         return text
     try:
         text = data.decode(first, "replace")
@@ -318,6 +307,16 @@ def mostly_utf8(data):
 
 def _codec_label(codec):
     return codec.replace("_", "-")
+
+
+def _mislabelled_utf8(data, label, where, defects):
+    """The text when `data` (labelled otherwise) is valid UTF-8, noted as a defect; else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    defects.append(f"text labelled {_show(label)} in {where} is UTF-8; read as such")
+    return text
 
 
 def _show(label):
