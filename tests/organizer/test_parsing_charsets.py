@@ -65,3 +65,20 @@ def test_bytes_invalid_in_their_charset_are_kept_not_dropped():
     text = decode_bytes(b"ok \x81\x8d\xff", "windows-1252", "part 1", defects)
 
     assert text == "ok \x81\x8dÿ"
+
+
+@pytest.mark.parametrize(
+    ("label", "shown"), [("iso-8859-1", "'iso-8859-1'"), ("iso-2022-jp", "'iso-2022-jp'")]
+)
+def test_utf8_under_another_label_is_read_as_utf8_with_a_defect(label, shown):
+    defects = []
+
+    assert decode_bytes("„Grüße“".encode(), label, "part 4", defects) == "„Grüße“"
+    assert defects == [f"text labelled {shown} in part 4 is UTF-8; read as such"]
+
+
+def test_windows_1252_that_is_not_utf8_stays_windows_1252_without_a_defect():
+    defects = []
+
+    assert decode_bytes("„Grüße“".encode("cp1252"), "iso-8859-1", "part 4", defects) == "„Grüße“"
+    assert defects == []
