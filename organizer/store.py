@@ -556,10 +556,9 @@ def insert_rows(model, names, rows, *, returning=False, rows_per_statement=2000)
     `names`, each value as the database driver takes it (a foreign key takes the related
     primary key). With `returning`, returns the new primary keys in the order of `rows`.
 
-    Without `returning` PostgreSQL gets the rows by COPY; otherwise one prepared single-row
-    INSERT sent with executemany in a pipeline and bound on the server (Django's client-side
-    binding would re-split a statement of thousands of placeholders in Python for every
-    batch). Elsewhere multi-row INSERTs of up to `rows_per_statement` rows.
+    PostgreSQL gets the rows by COPY; with `returning` their primary keys are drawn from the
+    table's sequence first and copied with them. Elsewhere multi-row INSERTs of up to
+    `rows_per_statement` rows.
     """
     if not rows:
         return [] if returning else None
@@ -577,18 +576,21 @@ def insert_rows(model, names, rows, *, returning=False, rows_per_statement=2000)
 
         connection.ensure_connection()
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-            if not returning:
-                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, meta.pk.column, len(rows)],
+                )
+                created = sorted(row[0] for row in cursor.fetchall())
+                columns = f"{pk}, {columns}"
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                if returning:
+                    for key, row in zip(created, rows, strict=True):
+                        copy.write_row((key, *row))
+                else:
                     for row in rows:
                         copy.write_row(row)
-                return None
-            for start in range(0, len(rows), rows_per_statement):
-                chunk = rows[start : start + rows_per_statement]
-                cursor.executemany(f"{head}{row_sql} RETURNING {pk}", chunk, returning=True)
-                for _row in chunk:
-                    created.append(cursor.fetchone()[0])
-                    cursor.nextset()
-        return created
+        return created if returning else None
     largest = max(1, min(rows_per_statement, _MAX_PARAMS // len(names)))
     suffix = f" RETURNING {pk}" if returning else ""
     start = 0

@@ -38,6 +38,20 @@ def test_insert_rows_stores_every_row_across_statements(message):
     assert sorted(stored.values_list("address", flat=True)) == sorted(row[2] for row in rows)
 
 
+def test_insert_rows_returns_each_rows_key_in_order(message):
+    # On PostgreSQL the keys are drawn from the sequence before COPY: they must match the rows,
+    # and an ordinary insert afterwards must not collide with them.
+    rows = [(message.pk, "to", f"r{i}@example.org") for i in range(2500)]
+
+    keys = insert_rows(MessageAddress, ("message", "role", "address"), rows, returning=True)
+    later = MessageAddress.objects.create(message=message, role="to", address="later@example.org")
+
+    assert len(set(keys)) == len(rows)
+    stored = dict(MessageAddress.objects.filter(pk__in=keys).values_list("pk", "address"))
+    assert [stored[key] for key in keys] == [row[2] for row in rows]
+    assert later.pk not in stored
+
+
 def test_insert_rows_raises_djangos_integrity_error_on_a_duplicate(message):
     # store_batch's retry after a racing sync catches exactly this error.
     row = (message.pk, "cc", "twice@example.org")
