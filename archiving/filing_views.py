@@ -167,7 +167,8 @@ def _file(request, target):
     if record is None:
         error = _("Choose a customer, contact, quote or invoice to file the mail at.")
     elif not user_can_view_record(request.user, record):
-        error = _("You may not see %(record)s, so you cannot file mail there.") % {"record": record}
+        # Never named: walking the ids would list every record the user may not see.
+        error = _("You may not see this record, so you cannot file mail there.")
     if error:
         if _wants_fragment(request):
             return _panel(request, target, status=422, error=error)

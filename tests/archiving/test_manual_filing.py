@@ -202,13 +202,15 @@ def test_filing_at_a_record_the_user_may_not_see_is_refused_in_plain_words(clien
     user = user_with("view_contact")
     inbox = make_folder(make_mail_account(user), "INBOX")
     (message,) = put_mail(inbox, make_raw_mail("Anfrage"))
-    quote = make_quote(number="A-4711")
+    quote = make_quote(make_customer("Geheim GmbH"), number="A-4711", title="Geheimprojekt")
     client.force_login(user)
 
     response = file_by_hand(client, message, quote)
 
     assert response.status_code == 422
-    assert "You may not see" in response.text and "cannot file mail there" in response.text
+    assert "You may not see this record, so you cannot file mail there." in response.text
+    for secret in ("A-4711", "Geheim GmbH", "Geheimprojekt"):  # the refusal names nothing
+        assert secret not in response.text
     assert not Filing.objects.exists()
 
 
