@@ -23,7 +23,7 @@ from archiving.rules import (
     parse_block_entry,
     propose,
 )
-from crm.addresses import InvalidAddress
+from crm.addresses import AddressTooLong, InvalidAddress
 from crm.selectors import owned_by_a_record, records_by_address
 from organizer.models import Folder, MailAccount, Message, MessageAddress
 from organizer.store import bulk_insert
@@ -345,6 +345,12 @@ def block(value, user=None):
     """Adds an address or a domain to the block list; ValidationError when invalid or present."""
     try:
         kind, normalized = parse_block_entry(value)
+    except AddressTooLong:
+        raise ValidationError(
+            _("“%(value)s” is longer than an e-mail address or domain may be."),
+            code="too_long",
+            params={"value": value},
+        ) from None
     except InvalidAddress:
         raise ValidationError(
             _("“%(value)s” is neither an e-mail address nor a domain."),

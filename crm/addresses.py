@@ -12,9 +12,17 @@ import idna
 # Deliberately lenient about dots: real mail carries addresses such as a..b@example.com.
 LOCAL_PART = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
 DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+# The limits of RFC 5321 (a path of 256 octets less its angle brackets) and of DNS, applied to
+# the normal form: a Unicode domain may look short and be long in punycode.
+MAX_ADDRESS_LENGTH = 254
+MAX_DOMAIN_LENGTH = 253
 
 
 class InvalidAddress(ValueError):
+    pass
+
+
+class AddressTooLong(InvalidAddress):
     pass
 
 
@@ -26,6 +34,8 @@ def normalize_domain(domain):
     # Nearly every domain is ASCII already and needs no IDNA round trip (it costs ~15 µs, and
     # sync and filing normalise every address of every mail).
     ascii_domain = domain if domain.isascii() else _to_ascii(domain)
+    if len(ascii_domain) > MAX_DOMAIN_LENGTH:
+        raise AddressTooLong(f"domain longer than {MAX_DOMAIN_LENGTH} characters")
     labels = ascii_domain.split(".")
     if len(labels) < 2 or not all(DOMAIN_LABEL.match(label) for label in labels):
         raise InvalidAddress(f"invalid domain {domain!r}")
@@ -52,7 +62,10 @@ def normalize_address(address):
     local, at, domain = address.rpartition("@")
     if not at or not local or not LOCAL_PART.match(local):
         raise InvalidAddress(f"invalid address {address!r}")
-    return f"{local.lower()}@{normalize_domain(domain)}"
+    normalized = f"{local.lower()}@{normalize_domain(domain)}"
+    if len(normalized) > MAX_ADDRESS_LENGTH:
+        raise AddressTooLong(f"address longer than {MAX_ADDRESS_LENGTH} characters")
+    return normalized
 
 
 def normalize_address_or_none(address):

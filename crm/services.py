@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from crm.addresses import InvalidAddress, normalize_address
+from crm.addresses import MAX_ADDRESS_LENGTH, AddressTooLong, InvalidAddress, normalize_address
 from crm.models import Contact, Customer, EmailAddress
 from crm.signals import addresses_added
 
@@ -65,7 +65,15 @@ def clean_address(address):
     """The address as written (trimmed) and its normal form; ValidationError when invalid."""
     address = (address or "").strip()
     try:
+        if len(address) > MAX_ADDRESS_LENGTH:
+            raise AddressTooLong(address)
         return address, normalize_address(address)
+    except AddressTooLong:
+        raise ValidationError(
+            _("“%(address)s” is longer than an e-mail address may be (%(limit)d characters).")
+            % {"address": address, "limit": MAX_ADDRESS_LENGTH},
+            code="too_long",
+        ) from None
     except InvalidAddress:
         raise ValidationError(
             _("“%(address)s” is not a valid e-mail address.") % {"address": address},

@@ -33,7 +33,13 @@ def test_page_lists_entries_and_adds_with_the_green_button(client, admin_user):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("kein text", "neither an e-mail address nor a domain"), ("", "required")],
+    [
+        ("kein text", "neither an e-mail address nor a domain"),
+        ("", "required"),
+        # 317 characters as typed, 407 in punycode: too long for the column as stored.
+        (".".join(["ä" * 20] * 15) + ".de", "longer than an e-mail address or domain may be"),
+        ("x@" + ".".join(["a" * 60] * 5), "longer than an e-mail address or domain may be"),
+    ],
 )
 def test_invalid_entries_get_a_clear_error(client, admin_user, in_english, value, message):
     client.force_login(admin_user)

@@ -1,6 +1,6 @@
 import pytest
 
-from crm.addresses import InvalidAddress, address_search_forms, normalize_address
+from crm.addresses import AddressTooLong, InvalidAddress, address_search_forms, normalize_address
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,28 @@ def test_unicode_and_punycode_spelling_are_one_address():
 def test_invalid_address_is_refused(written):
     with pytest.raises(InvalidAddress):
         normalize_address(written)
+
+
+# Eleven labels of twenty umlauts: 235 characters as written, about 300 in punycode.
+LONG_UNICODE_DOMAIN = ".".join(["ä" * 20] * 11) + ".de"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        f"x@{LONG_UNICODE_DOMAIN}",  # short enough as written, too long in its normal form
+        "a" * 250 + "@example.de",  # 261 characters
+        "x@" + ".".join(["a" * 60] * 5),  # a domain of 304 characters
+    ],
+)
+def test_addresses_beyond_the_smtp_limits_are_refused(written):
+    with pytest.raises(AddressTooLong):
+        normalize_address(written)
+
+
+def test_an_address_of_254_characters_is_kept():
+    written = "a" * (254 - len("@example.de")) + "@example.de"
+    assert normalize_address(written) == written
 
 
 def test_search_forms_include_the_punycode_spelling_of_a_unicode_domain():

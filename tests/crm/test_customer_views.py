@@ -208,6 +208,26 @@ def test_a_duplicate_or_invalid_address_shows_an_error(client, owner, db):
     assert customer.email_addresses.count() == 1
 
 
+def test_an_address_too_long_in_punycode_shows_an_error(client, owner, db):
+    # 235 characters as typed, about 300 in the stored normal form (PostgreSQL would refuse it).
+    address = "x@" + ".".join(["ä" * 20] * 11) + ".de"
+    customer = make_customer()
+    client.force_login(owner)
+
+    one = client.post(reverse("crm:customer_address_add", args=[customer.pk]), {"address": address})
+    addresses = "ok@example.de\n" + "a" * 300 + "@x.de"
+    new = client.post(
+        reverse("crm:customer_create"), {"number": "K-9", "name": "Lang", "addresses": addresses}
+    )
+
+    assert one.status_code == 422
+    assert "ist länger, als eine E-Mail-Adresse sein darf (254 Zeichen)." in one.text
+    assert new.status_code == 422
+    assert "ist länger, als eine E-Mail-Adresse sein darf" in new.text
+    assert not customer.email_addresses.exists()
+    assert not Customer.objects.filter(number="K-9").exists()
+
+
 def test_removing_an_address(client, owner, db):
     customer = make_customer(emails=["info@example.com", "sales@example.com"])
     client.force_login(owner)
