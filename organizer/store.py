@@ -423,17 +423,14 @@ def _place(account, folder, uidvalidity):
 
 
 def _addresses(parsed):
-    pairs = []
+    """(role, normal form) of each address of the mail, once each. A normal form fits the
+    column: crm.addresses refuses anything beyond the SMTP limit of 254 characters."""
+    pairs = {}
     for attr, role in ADDRESS_ROLES:
         for mailbox in getattr(parsed, attr):
-            # Cut to the column's length before comparing: two addresses that differ only
-            # beyond it would otherwise be one row twice, and the batch could never be stored.
-            if not mailbox.normalized:
-                continue
-            pair = (role, mailbox.normalized[:320])
-            if pair not in pairs:
-                pairs.append(pair)
-    return pairs
+            if mailbox.normalized:
+                pairs[(role, mailbox.normalized)] = None
+    return list(pairs)
 
 
 def _clean(value, max_length=None):

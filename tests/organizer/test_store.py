@@ -112,14 +112,18 @@ def test_a_mail_whose_stored_copy_was_lost_is_written_again():
     assert storage.read_raw(again.raw_path) == raw
 
 
-def test_addresses_that_differ_only_beyond_the_column_are_one_row():
+def test_addresses_beyond_the_smtp_limit_are_kept_as_written_without_an_address_row():
     account = make_mail_account()
     folder = Folder.objects.create(
         account=account, name="INBOX", display_name="INBOX", uidvalidity=7
     )
-    long = "a" * 64 + "@" + ("b" * 60 + ".") * 5 + "example.org"
-    raw = f"From: x@example.org\r\nTo: {long}x, {long}y\r\nSubject: lang\r\n\r\nx\r\n"
+    longest = "a" * 59 + "@" + ("b" * 60 + ".") * 3 + "example.org"  # 254 characters
+    too_long = "a" * 64 + "@" + ("b" * 60 + ".") * 5 + "example.org"  # 381, twice
+    raw = f"From: x@example.org\r\nTo: {longest}, {too_long}x, {too_long}y\r\n\r\nx\r\n"
 
     (message,) = store_messages(account, folder, [Item(1, raw.encode())])
 
-    assert MessageAddress.objects.filter(message=message, role="to").count() == 1
+    assert len(longest) == 254
+    assert [m["address"] for m in message.to] == [longest, too_long + "x", too_long + "y"]
+    rows = MessageAddress.objects.filter(message=message, role="to")
+    assert list(rows.values_list("address", flat=True)) == [longest]
