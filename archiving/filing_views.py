@@ -27,6 +27,7 @@ from archiving.views import get_filed_mail_for_user
 from crm import selectors as crm_selectors
 from crm.models import user_can_view_record
 from organizer.models import Message
+from settings.http import search_text, wants_fragment
 
 SEARCH_LIMIT = 8  # hits per kind in the dialog
 
@@ -137,10 +138,6 @@ def searchable_kinds(user):
     return [kind for kind in crm_selectors.SEARCHABLE if user.has_perm(f"crm.view_{kind}")]
 
 
-def _wants_fragment(request):
-    return bool(request.htmx) and not request.htmx.boosted
-
-
 def _panel(request, target, status=200, **messages_):
     context = target.panel_context(**messages_)
     return render(request, "archiving/_filing_panel.html", context, status=status)
@@ -170,7 +167,7 @@ def _file(request, target):
         # Never named: walking the ids would list every record the user may not see.
         error = _("You may not see this record, so you cannot file mail there.")
     if error:
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return _panel(request, target, status=422, error=error)
         messages.error(request, error)
         return redirect(target.back_url)
@@ -179,7 +176,7 @@ def _file(request, target):
         notice = _("Filed at %(record)s.") % {"record": record}
     else:
         notice = _("The mail was filed at %(record)s already.") % {"record": record}
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return _panel(request, target, notice=notice)
     messages.success(request, notice)
     return redirect(target.back_url)
@@ -187,7 +184,7 @@ def _file(request, target):
 
 def _file_page(request, target):
     """The filing dialog as a page of its own, for browsers without JavaScript."""
-    q = request.GET.get("q", "").strip()
+    q = search_text(request)
     kinds = searchable_kinds(request.user)
     hits = crm_selectors.search_records(q, kinds, limit=SEARCH_LIMIT) if kinds else []
     context = {
@@ -218,13 +215,13 @@ def _unfile(request, target, filing_pk):
         notice = _("Removed from %(record)s. The mail is no longer filed anywhere you can see.") % {
             "record": record
         }
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return render(request, "archiving/_filing_panel_gone.html", {"notice": notice})
         messages.success(request, notice)
         return redirect(
             reverse("archiving:record_archive", args=[filing.content_type_id, filing.object_id])
         )
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return _panel(request, target, notice=notice)
     messages.success(request, notice)
     return redirect(target.back_url)
@@ -274,7 +271,7 @@ def filing_search(request):
     kinds = searchable_kinds(request.user)
     if not kinds:
         raise PermissionDenied
-    q = request.GET.get("q", "").strip()
+    q = search_text(request)
     hits = crm_selectors.search_records(q, kinds, limit=SEARCH_LIMIT)
     target = _search_target(request)
     context = {"q": q, "hits": _hits_with_filings(hits, target)}

@@ -11,6 +11,7 @@ from archiving.forms import BlockEntryForm
 from archiving.models import BlockedAddress, FiledMail
 from crm.models import user_can_view_record
 from crm.views import render_record_tab
+from settings.http import search_text
 
 PAGE_SIZE = 25
 
@@ -43,7 +44,7 @@ def record_archive(request, content_type_id, object_id):
         raise Http404
     if not user_can_view_record(request.user, record):
         raise PermissionDenied
-    search = request.GET.get("q", "").strip()
+    search = search_text(request)
     page = Page(selectors.filed_mails_for_record(record, search), request.GET.get("page"))
     context = {"page": page, "search": search}
     return render_record_tab(request, record, "archive", "archiving/_record_archive.html", context)

@@ -32,7 +32,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -47,6 +46,7 @@ from crm.forms import (
     EmailAddressForm,
 )
 from crm.models import Contact, Customer, EmailAddress, Invoice, Quote
+from settings.http import search_text, vary_on_htmx, wants_fragment
 
 PAGE_SIZE = 25
 
@@ -58,18 +58,6 @@ def require_perm(user, permission):
 
 def _perm(action, model):
     return f"crm.{action}_{model._meta.model_name}"
-
-
-def wants_fragment(request):
-    """An htmx request that swaps part of a page (not a boosted link or a history restore)."""
-    return (
-        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
-    )
-
-
-def _vary_on_htmx(response):
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _filed_message(request, filed):
@@ -89,37 +77,37 @@ def _filed_message(request, filed):
 def render_list(request, template, records, **extra):
     """A paginated, searchable list; htmx requests get only its #results partial."""
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page_obj": page, "q": request.GET.get("q", "").strip(), "section": "crm", **extra}
+    context = {"page_obj": page, "q": search_text(request), "section": "crm", **extra}
     if wants_fragment(request):
         template += "#results"
-    return _vary_on_htmx(render(request, template, context))
+    return vary_on_htmx(render(request, template, context))
 
 
 @require_GET
 def customer_list(request):
     require_perm(request.user, "crm.view_customer")
-    records = selectors.customers_matching(request.GET.get("q", ""))
+    records = selectors.customers_matching(search_text(request))
     return render_list(request, "crm/customer_list.html", records)
 
 
 @require_GET
 def contact_list(request):
     require_perm(request.user, "crm.view_contact")
-    records = selectors.contacts_matching(request.GET.get("q", ""))
+    records = selectors.contacts_matching(search_text(request))
     return render_list(request, "crm/contact_list.html", records)
 
 
 @require_GET
 def quote_list(request):
     require_perm(request.user, "crm.view_quote")
-    records = selectors.quotes_matching(request.GET.get("q", ""))
+    records = selectors.quotes_matching(search_text(request))
     return render_list(request, "crm/document_list.html", records, kind="quote")
 
 
 @require_GET
 def invoice_list(request):
     require_perm(request.user, "crm.view_invoice")
-    records = selectors.invoices_matching(request.GET.get("q", ""))
+    records = selectors.invoices_matching(search_text(request))
     return render_list(request, "crm/document_list.html", records, kind="invoice")
 
 
@@ -175,7 +163,7 @@ def render_record_tab(request, record, tab, template, context=None, status=200):
             "kind_label": record._meta.verbose_name,
         }
         response = render(request, "crm/record_detail.html", context, status=status)
-    return _vary_on_htmx(response)
+    return vary_on_htmx(response)
 
 
 def _customer_master_data(request, customer, address_form=None, status=200):
@@ -428,7 +416,7 @@ def record_search(request):
     ]
     if not kinds:
         raise PermissionDenied
-    q = request.GET.get("q", "")
+    q = search_text(request)
     picker = request.GET.get("picker") == "1"
     context = {
         "q": q.strip(),
@@ -437,4 +425,4 @@ def record_search(request):
         if picker
         else "crm/_record_search_item.html",
     }
-    return _vary_on_htmx(render(request, "crm/_record_search.html", context))
+    return vary_on_htmx(render(request, "crm/_record_search.html", context))

@@ -21,13 +21,8 @@ from organizer import accounts, imap, ondemand
 from organizer.forms import AccountForm, MailImportForm, split_aliases
 from organizer.importing import MAX_UPLOAD_BYTES, MailImportError, import_file
 from organizer.models import Folder, MailAccount
-from organizer.views.common import (
-    MAX_DEPTH,
-    folder_depth_and_label,
-    folder_sort_key,
-    vary_on_htmx,
-    wants_fragment,
-)
+from organizer.views.common import MAX_DEPTH, folder_depth_and_label, folder_sort_key
+from settings.http import vary_on_htmx, wants_fragment
 
 # What "Test connection" needs from the form; the other fields may still be unfinished.
 CONNECTION_FIELDS = ("host", "port", "security", "login", "password")

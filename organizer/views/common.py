@@ -1,21 +1,7 @@
 """Helpers shared by the organizer's views."""
 
-from django.utils.cache import patch_vary_headers
-
 # Indentation steps of the folder tree (CSS classes depth-0 .. depth-6; deeper stays at 6).
 MAX_DEPTH = 6
-
-
-def wants_fragment(request):
-    """An htmx request that swaps part of a page (not a boosted link or a history restore)."""
-    return (
-        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
-    )
-
-
-def vary_on_htmx(response):
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def folder_depth_and_label(display_name, delimiter):

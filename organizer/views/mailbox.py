@@ -19,13 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from crm.models import user_can_view_record
 from organizer import mailview, ondemand
 from organizer.models import Folder, MailAccount, Message
-from organizer.views.common import (
-    MAX_DEPTH,
-    folder_depth_and_label,
-    folder_sort_key,
-    vary_on_htmx,
-    wants_fragment,
-)
+from organizer.views.common import MAX_DEPTH, folder_depth_and_label, folder_sort_key
+from settings.http import search_text, vary_on_htmx, wants_fragment
 
 PAGE_SIZE = 50
 NAMESPACE = "organizer"
@@ -170,7 +165,7 @@ def _sent_like(folder):
 def folder_view(request, pk):
     """A folder's mail, newest first, 50 a page, searchable; htmx gets the list only."""
     folder = get_folder_for_user(request, pk)
-    search = request.GET.get("q", "").strip()
+    search = search_text(request)
     page = Paginator(folder_messages(folder, search), PAGE_SIZE).get_page(request.GET.get("page"))
     attach_filings(request.user, list(page.object_list))
     context = {
