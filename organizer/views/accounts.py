@@ -34,9 +34,9 @@ def get_account_for_user(request, pk):
 
 
 def own_address_records(user, addresses):
-    """The CRM contacts and customers that own one of the addresses, as dicts with `record`,
-    `addresses` and `visible` (whether the user may see the record: only then is it named, so
-    that typing addresses here reveals nothing of the CRM to users without access to it).
+    """The CRM contacts and customers the user may see that own one of the addresses, as dicts
+    with `record` and `addresses`. Records the user may not see are left out, not even hinted
+    at: anyone may type any address here, and the answer must reveal nothing of the CRM.
 
     On an account with automatic filing these are the records the mission warns about: all of
     the account's mail would be filed there, were its own addresses not ignored.
@@ -45,13 +45,10 @@ def own_address_records(user, addresses):
     found = {}
     for address, records in sorted(records_by_address(normalized).items()):
         for record in records:
+            if not user_can_view_record(user, record):
+                continue
             row = found.setdefault(
-                (record._meta.label, record.pk),
-                {
-                    "record": record,
-                    "addresses": [],
-                    "visible": user_can_view_record(user, record),
-                },
+                (record._meta.label, record.pk), {"record": record, "addresses": []}
             )
             row["addresses"].append(address)
     return list(found.values())
@@ -117,10 +114,7 @@ def _account_form(request, account=None):
 def _warn_about_own_addresses(request, account):
     records = own_address_records(request.user, [account.email_address, *account.aliases])
     if records:
-        names = ", ".join(
-            str(row["record"]) if row["visible"] else _("a record you cannot see")
-            for row in records
-        )
+        names = ", ".join(str(row["record"]) for row in records)
         messages.warning(
             request,
             _(
