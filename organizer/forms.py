@@ -92,14 +92,22 @@ class AccountForm(forms.Form):
         if self.account is None:
             if not cleaned.get("password"):
                 self.add_error("password", _("Enter the password."))
-        elif (
-            not cleaned.get("password")
-            and cleaned.get("host")
-            and cleaned["host"].strip().rstrip(".").lower() != self.account.host.lower()
-        ):
-            # The stored password never travels to a server it was not entered for.
+        elif not cleaned.get("password") and self._server_changed(cleaned):
+            # The stored password never travels to a server it was not entered for: another
+            # host, another port (another service on that host) or another kind of connection.
             self.add_error("password", _("Enter the password again for the new server."))
         return cleaned
+
+    def _server_changed(self, cleaned):
+        if not cleaned.get("host"):
+            return False  # the host's own error says what is wrong
+        server = (
+            cleaned["host"].strip().rstrip(".").lower(),
+            cleaned.get("port"),
+            cleaned.get("security"),
+        )
+        account = self.account
+        return server != (account.host.lower(), account.port, account.security)
 
     def values(self):
         """The settings for organizer.accounts (everything but the password)."""

@@ -202,7 +202,7 @@ def test_edit_form_shows_aliases_one_per_line(client, owner):
 
 
 def test_editing_with_an_empty_password_keeps_the_stored_one(client, owner):
-    account = make_mail_account(owner, password=SECRET, host="imap.example.com")
+    account = make_mail_account(owner, password=SECRET, host="imap.example.com", security="ssl")
     client.force_login(owner)
 
     response = client.post(
@@ -227,26 +227,55 @@ def test_editing_sets_a_new_password_when_one_is_typed(client, owner):
     assert decrypt_password(account.password_encrypted) == SECRET
 
 
-def test_a_new_server_needs_the_password_again(client, owner):
-    """The stored password never travels to a server it was not entered for."""
-    account = make_mail_account(owner, password=SECRET, host="imap.example.com")
+@pytest.mark.parametrize(
+    "change",
+    [{"host": "imap.elsewhere.example"}, {"port": "1993"}, {"security": "starttls", "port": "143"}],
+)
+def test_a_new_server_needs_the_password_again(client, owner, change):
+    """The stored password never travels to a server it was not entered for: another host,
+    another port of the same host, or another kind of connection."""
+    account = make_mail_account(
+        owner, password=SECRET, host="imap.example.com", port=993, security="ssl"
+    )
     client.force_login(owner)
 
     response = client.post(
         reverse("organizer:account_edit", args=[account.pk]),
-        form_data(email_address=account.email_address, host="imap.elsewhere.example"),
+        form_data(email_address=account.email_address, **change),
+    )
+    tested = post_connection_test(
+        client,
+        reverse("organizer:account_test", args=[account.pk]),
+        **{**form_data(email_address=account.email_address), **change},
     )
 
     assert response.status_code == 422
     assert "Enter the password again for the new server." in response.text
+    assert "Enter the password again for the new server." in tested.text
     account.refresh_from_db()
-    assert account.host == "imap.example.com"
+    assert (account.host, account.port, account.security) == ("imap.example.com", 993, "ssl")
+
+
+def test_the_same_server_keeps_the_stored_password(client, owner):
+    account = make_mail_account(
+        owner, password=SECRET, host="imap.example.com", port=993, security="ssl"
+    )
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("organizer:account_edit", args=[account.pk]),
+        form_data(email_address=account.email_address, host="IMAP.example.com.", login="lena2"),
+    )
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert decrypt_password(account.password_encrypted) == SECRET
 
 
 def test_automatic_filing_is_switched_on_and_off_through_the_form(
     client, owner, django_capture_on_commit_callbacks
 ):
-    account = make_mail_account(owner, host="imap.example.com")
+    account = make_mail_account(owner, host="imap.example.com", security="ssl")
     client.force_login(owner)
     url = reverse("organizer:account_edit", args=[account.pk])
 
@@ -351,7 +380,7 @@ def test_notice_follows_the_typed_alias_and_the_ticked_checkbox(client, owner):
 
 def test_switching_filing_on_warns_about_the_contact_after_saving(client, owner):
     make_contact("Lena", "Vogt", emails=["lena.vogt@example.com"])
-    account = make_mail_account(owner, email_address="lena.vogt@example.com")
+    account = make_mail_account(owner, email_address="lena.vogt@example.com", security="ssl")
     client.force_login(owner)
 
     response = client.post(
