@@ -408,6 +408,11 @@ def import_folder(account, folder_name=None):
     display = display.strip("/")
     if not display:
         raise MailImportError(_("Enter the name of the folder to import into."))
+    if any(part in ("", ".", "..") for part in display.split("/")):
+        # "INBOX/../Sent" or "a//b" would look like another folder, or none, in the tree.
+        raise MailImportError(
+            _("A folder name is made of names separated by “/”, none of them empty, “.” or “..”.")
+        )
     if display.upper() == "INBOX":
         display = "INBOX"
         if account.sync_enabled:

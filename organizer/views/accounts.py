@@ -196,8 +196,9 @@ def account_test(request, pk=None):
 def _folder_rows(folders):
     roles = dict(Folder.Role.choices)
     rows = []
+    listed = {info.display_name for info in folders}
     for info in sorted(folders, key=lambda f: folder_sort_key(f.display_name, f.delimiter)):
-        depth, label = folder_depth_and_label(info.display_name, info.delimiter)
+        depth, label = folder_depth_and_label(info.display_name, info.delimiter, listed)
         rows.append(
             {
                 "label": label,

@@ -4,12 +4,19 @@
 MAX_DEPTH = 6
 
 
-def folder_depth_and_label(display_name, delimiter):
-    """(depth, last part) of a folder path: "INBOX/Kunden/Nord" is 2, "Nord"."""
+def folder_depth_and_label(display_name, delimiter, listed):
+    """(depth, label) of a folder in the tree of the `listed` folder paths: the depth counts the
+    listed folders above it, the label is its path below the nearest of them. Under a listed
+    "INBOX" and "INBOX/Kunden", "INBOX/Kunden/Nord" is (2, "Nord"); without a listed "Projekte",
+    "Projekte/Nord" is (0, "Projekte/Nord"), not "Nord" under whatever folder comes before it."""
     if not delimiter or delimiter not in display_name:
         return 0, display_name
     parts = display_name.split(delimiter)
-    return len(parts) - 1, parts[-1]
+    depth = start = 0
+    for end in range(1, len(parts)):
+        if delimiter.join(parts[:end]) in listed:
+            depth, start = depth + 1, end
+    return depth, delimiter.join(parts[start:])
 
 
 def folder_sort_key(display_name, delimiter):

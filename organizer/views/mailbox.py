@@ -83,12 +83,15 @@ def folder_tree(user, current=None):
     )
     by_account = {}
     for folder in folders:
-        depth, label = folder_depth_and_label(folder.display_name, folder.delimiter)
-        if folder.name.upper() == "INBOX":
-            label = Folder.Role.INBOX.label
-        folder.depth, folder.label = min(depth, MAX_DEPTH), label
-        folder.current = current is not None and folder.pk == current.pk
         by_account.setdefault(folder.account_id, []).append(folder)
+    for account_folders in by_account.values():
+        listed = {folder.display_name for folder in account_folders}
+        for folder in account_folders:
+            depth, label = folder_depth_and_label(folder.display_name, folder.delimiter, listed)
+            if folder.name.upper() == "INBOX":
+                label = Folder.Role.INBOX.label
+            folder.depth, folder.label = min(depth, MAX_DEPTH), label
+            folder.current = current is not None and folder.pk == current.pk
     for account in accounts:
         account.tree = sorted(
             by_account.get(account.pk, []),

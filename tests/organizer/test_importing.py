@@ -273,6 +273,13 @@ def test_the_inbox_of_an_account_that_syncs_is_refused(owner):
     assert import_messages(account, "Import/INBOX", [make_raw_mail()]).imported == 1
 
 
+@pytest.mark.parametrize("name", ["INBOX/../Sent", "../../etc", "a//b", "Import/./x"])
+def test_folder_names_with_empty_or_dot_parts_are_refused(account, name):
+    with pytest.raises(MailImportError, match="none of them empty"):
+        import_messages(account, name, [make_raw_mail()])
+    assert not Folder.objects.exists()
+
+
 def test_a_folder_synced_from_the_server_is_refused(account):
     Folder.objects.create(
         account=account, name="INBOX", display_name="INBOX", role="inbox", uidvalidity=17

@@ -94,6 +94,31 @@ def test_folder_tree_shows_decoded_names_hierarchy_unread_counts_and_noselect(cl
     assert labels == ["Inbox", "Entwürfe", "Kunden", "Müller"]
 
 
+def test_a_subfolder_whose_parent_is_not_listed_shows_its_whole_path(client, owner):
+    account = make_mail_account(owner)
+    inbox = make_folder(account, "INBOX")
+    make_folder(account, "Hostile")
+    make_folder(account, "Projekte/M&APw-ller")  # no folder "Projekte" on the server
+    make_folder(account, "INBOX/Archiv/2025")  # no "INBOX/Archiv" either
+    client.force_login(owner)
+
+    page = client.get(reverse("organizer:folder", args=[inbox.pk])).text
+
+    tree = page[
+        page.index('id="folder-tree"') : page.index("</nav>", page.index('id="folder-tree"'))
+    ]
+    rows = re.findall(
+        r'<li class="(depth-\d)[^"]*">\s*(?:<a [^>]*>\s*)?<span class="folder-label"[^>]*>([^<]+)<',
+        tree,
+    )
+    assert rows == [
+        ("depth-0", "Inbox"),
+        ("depth-1", "Archiv/2025"),
+        ("depth-0", "Hostile"),
+        ("depth-0", "Projekte/Müller"),
+    ]
+
+
 def test_folder_tree_shows_sync_status_and_errors(client, owner):
     account = make_mail_account(owner, last_error="The server did not answer in time.")
     inbox = make_folder(account, "INBOX", last_error="Folder INBOX cannot be read.")
