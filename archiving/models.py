@@ -92,6 +92,13 @@ class Filing(models.Model):
     def __str__(self):
         return f"{self.filed_mail} → {self.content_type.model} {self.object_id}"
 
+    @property
+    def filed_by_name(self):
+        """Who filed it by hand, as the header shows them: full name, else login; "" when the
+        user is gone."""
+        user = self.filed_by
+        return (user.get_full_name() or user.get_username()) if user else ""
+
 
 class FilingRemoval(models.Model):
     """A filing a user removed. The automatic rule never recreates it."""

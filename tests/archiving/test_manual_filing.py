@@ -150,6 +150,23 @@ def test_filing_at_a_quote_shows_in_the_panel_and_in_the_quotes_archive_tab(clie
     assert f"filed by {owner.username}" in tab.text
 
 
+def test_a_manual_filing_names_the_user_as_the_header_does(client, owner, colleague, message):
+    owner.first_name, owner.last_name = "Lena", "Vogt"
+    owner.save()
+    quote = make_quote(number="A-4712")
+    client.force_login(owner)
+
+    panel = file_by_hand(client, message, quote)
+    tab = client.get(archive_url(quote), headers=HTMX)
+
+    assert "by hand, by Lena Vogt on" in panel.text
+    assert "filed by Lena Vogt on" in tab.text
+    owner.delete()  # a user who is gone: the filing stays
+    client.force_login(colleague)
+    tab = client.get(archive_url(quote), headers=HTMX)
+    assert "filed by a former user on" in tab.text
+
+
 def test_a_mail_can_be_filed_at_several_records(client, owner, message):
     quote, contact = make_quote(), make_contact("Mira", "Albrecht")
     client.force_login(owner)
