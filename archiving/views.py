@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from archiving import selectors, services
 from archiving.forms import BlockEntryForm
 from archiving.models import BlockedAddress, FiledMail
+from crm.addresses import display_address
 from crm.models import user_can_view_record
 from crm.views import render_record_tab
 from settings.http import search_text
@@ -85,7 +86,12 @@ def blocklist(request):
             return redirect("archiving:blocklist")
     context = {
         "form": form,
-        "entries": BlockedAddress.objects.select_related("created_by"),
+        # In the order people read them: "bücher.de" among the b, not after "xn--…" (a short
+        # list, kept by hand).
+        "entries": sorted(
+            BlockedAddress.objects.select_related("created_by"),
+            key=lambda entry: display_address(entry.value).casefold(),
+        ),
         "section": "settings",
     }
     return render(request, "archiving/blocklist.html", context, status=400 if form.errors else 200)

@@ -119,3 +119,21 @@ def test_unicode_domains_are_shown_in_unicode_and_ip_addresses_are_refused(
     assert "müller-test.de" in page.text
     assert refused.status_code == 400
     assert BlockedAddress.objects.count() == 1
+
+
+def test_entries_are_listed_in_their_unicode_spelling_in_alphabetical_order(client, admin_user):
+    admin_user.first_name, admin_user.last_name = "Lena", "Vogt"
+    admin_user.save()
+    client.force_login(admin_user)
+    for value in ("x@a.example", "bücher.example", "Zeta.example", "amt.example"):
+        client.post(reverse("archiving:blocklist"), {"value": value})
+
+    page = client.get(reverse("archiving:blocklist")).text
+    table = page[page.index("<table") :]  # after the notices of the additions
+
+    order = [
+        table.index(v) for v in ("amt.example", "bücher.example", "x@a.example", "zeta.example")
+    ]
+    assert order == sorted(order)
+    assert "(xn--bcher-kva.example)" in page
+    assert "· Lena Vogt" in page
