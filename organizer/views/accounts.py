@@ -96,6 +96,8 @@ def _account_form(request, account=None):
         else:
             if account is None:
                 messages.success(request, _("Mail account %(address)s added.") % {"address": saved})
+                if saved.sync_enabled:  # the first sync starts now, not at the next schedule
+                    ondemand.request_account_sync(saved)
             else:
                 messages.success(request, _("Mail account %(address)s saved.") % {"address": saved})
             if saved.auto_archive and not was_filing:

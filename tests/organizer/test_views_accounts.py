@@ -126,6 +126,32 @@ def test_adding_an_account_stores_the_password_encrypted_and_never_shows_it(clie
         assert SECRET not in body and account.password_encrypted not in body
 
 
+def test_a_new_account_is_synced_at_once_not_at_the_next_schedule(
+    client, owner, dovecot, django_capture_on_commit_callbacks
+):
+    user = dovecot.add_user()
+    dovecot.append(user, "INBOX", make_raw_mail("Willkommen"))
+    client.force_login(owner)
+
+    # The test settings run django-q2 tasks inline: the enqueued sync runs on commit.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        client.post(
+            reverse("organizer:account_add"),
+            form_data(
+                host=dovecot.host,
+                port=str(dovecot.port),
+                security="none",
+                login=user,
+                password=dovecot.passwords[user],
+            ),
+        )
+
+    account = MailAccount.objects.get(owner=owner)
+    assert len(callbacks) == 1
+    assert account.last_sync_at is not None
+    assert [m.subject for m in account.messages.all()] == ["Willkommen"]
+
+
 def test_no_organizer_page_ever_contains_the_password(client, owner):
     from tests.organizer.mailbox_data import make_folder, put_mail
 
