@@ -100,6 +100,11 @@ DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 # --- the page ----------------------------------------------------------------------------------
 
 
+# Characters of the text body the page shows: a mail of many megabytes of text would make a page
+# no browser handles well; the original (.eml) holds the rest.
+TEXT_SHOWN = 500_000
+
+
 def mail_view_context(request, mail, namespace, *, sent=False):
     """What templates/includes/_mail.html needs to show `mail` to request.user."""
     sender = remote_sender(mail)
@@ -113,8 +118,11 @@ def mail_view_context(request, mail, namespace, *, sent=False):
             html_url += f"?{REMOTE_PARAMETER}=1"
         # Cheap (nh3 is Rust): tells whether to offer loading remote content at all.
         had_remote = sanitize_mail_html(mail.html_body).had_remote_content
+    text = mail.text_body or ""
     return {
         "mail": mail,
+        "text": text[:TEXT_SHOWN],
+        "text_cut": len(text) > TEXT_SHOWN,
         "show_bcc": sent,
         "reply_to_differs": reply_to_differs(mail),
         "sender_differs": sender_differs(mail),

@@ -132,6 +132,26 @@ def test_bcc_is_shown_on_sent_mail_only(client, owner, account):
     assert "geheim@example.org" not in incoming_page
 
 
+def test_a_huge_text_is_shortened_on_the_page_and_whole_in_the_source(
+    client, owner, account, monkeypatch
+):
+    monkeypatch.setattr(mailview, "TEXT_SHOWN", 1000)
+    line = "Zeile mit Text, immer wieder.\n"
+    huge, short = line * 100 + "DAS ENDE\n", "Kurz.\n"
+    (big,) = put_mail(make_folder(account, "INBOX"), build_mail(body=huge, subject="Lang"))
+    (small,) = put_mail(make_folder(account, "Kunden"), build_mail(body=short, subject="Kurz"))
+    client.force_login(owner)
+
+    page = client.get(reverse("organizer:message", args=[big.pk])).text
+    source = client.get(reverse("organizer:mail_raw", args=[big.pk])).getvalue()
+    small_page = client.get(reverse("organizer:message", args=[small.pk])).text
+
+    assert "Zeile mit Text" in page and "DAS ENDE" not in page
+    assert 'data-testid="text-cut"' in page
+    assert b"DAS ENDE" in source
+    assert "Kurz." in small_page and 'data-testid="text-cut"' not in small_page
+
+
 def test_mail_from_an_own_address_counts_as_sent_wherever_it_lies(client, owner, account):
     raw = build_mail(from_="sales@example.com", bcc="chef@example.com", subject="Kopie")
     account.aliases = ["sales@example.com"]
