@@ -41,7 +41,22 @@ def normalize_domain(domain):
         raise InvalidAddress(f"invalid domain {domain!r}")
     if labels[-1].isdigit():
         raise InvalidAddress(f"{domain!r} is an IP address, not a domain")
+    for label in labels:
+        if label.startswith("xn--") and not _is_punycode(label):
+            raise InvalidAddress(f"{label!r} in {domain!r} is no valid punycode")
     return ascii_domain
+
+
+def _is_punycode(label):
+    """Whether an "xn--" label decodes, by IDNA 2008 or, as _to_ascii accepts, IDNA 2003."""
+    try:
+        idna.decode(label)
+    except (idna.IDNAError, UnicodeError):
+        try:
+            label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return False
+    return True
 
 
 def _to_ascii(domain):

@@ -21,6 +21,11 @@ def test_address_is_trimmed_lower_cased_and_its_domain_punycoded(written, normal
     assert normalize_address(written) == normal
 
 
+def test_a_domain_idna_2008_refuses_is_one_address_in_both_spellings():
+    # Emoji domains exist; IDNA 2003 writes them, and the punycode must be accepted back.
+    assert normalize_address("a@😀.example") == normalize_address("a@xn--e28h.example")
+
+
 def test_unicode_and_punycode_spelling_are_one_address():
     assert normalize_address("bernd@hübner.example.de") == normalize_address(
         "bernd@xn--hbner-kva.example.de"
@@ -41,6 +46,8 @@ def test_unicode_and_punycode_spelling_are_one_address():
         "bernd@-example.de",
         "<bernd@example.de>",
         "bernd@example..de",
+        "bernd@xn--zz.de",  # "xn--" that is no punycode
+        "bernd@xn--.de",
     ],
 )
 def test_invalid_address_is_refused(written):
