@@ -4,6 +4,7 @@ Accounts are changed by their owners only (My settings) and by operators on the 
 """
 
 from django.contrib import admin
+from django.db.models.constants import LOOKUP_SEP
 
 from organizer.models import Folder, MailAccount, Message
 
@@ -35,8 +36,14 @@ class MailAccountAdmin(ReadOnlyAdmin):
     list_filter = ["sync_enabled", "auto_archive"]
     search_fields = ["email_address", "host", "owner__username"]
     list_select_related = ["owner"]
-    # The encrypted password is never shown, not even encrypted.
-    exclude = ["password_encrypted", "sync_lock_token"]
+    # The password is never shown, not even encrypted, nor can it be guessed through filters
+    # in the URL (?password_encrypted__startswith=… would answer one character at a time).
+    exclude = SECRET_FIELDS = ["password_encrypted", "sync_lock_token"]
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.split(LOOKUP_SEP)[0] in self.SECRET_FIELDS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 @admin.register(Folder)

@@ -187,3 +187,17 @@ def test_admin_lists_accounts_without_passwords_and_changes_nothing(client):
     for page in (listing, detail):
         assert account.password_encrypted not in page.text and "streng-geheim" not in page.text
     assert client.post(f"/admin/organizer/mailaccount/{account.pk}/delete/").status_code == 403
+
+
+def test_admin_filters_cannot_guess_the_encrypted_password(client):
+    admin = make_user("chef", is_staff=True, is_superuser=True)
+    account = make_mail_account(password="streng-geheim")
+    client.force_login(admin)
+    url = "/admin/organizer/mailaccount/"
+
+    for lookup in ("password_encrypted__startswith", "password_encrypted", "sync_lock_token"):
+        response = client.get(url, {lookup: account.password_encrypted[:5]})
+        assert response.status_code == 400, lookup  # as Django's user admin does for passwords
+    folders = client.get("/admin/organizer/folder/", {"account__password_encrypted__gt": ""})
+    assert folders.status_code == 400
+    assert client.get(url, {"host": account.host}).status_code == 200  # plain filters still work
