@@ -91,11 +91,21 @@ def filings_of_mail(filed_mail):
 
 
 def user_can_view_filed_mail(user, filed_mail, filings=None):
-    """A user may read a filed mail when they may see at least one record it is filed at."""
+    """A user may read a filed mail when it stands in an E-Mail-Archiv they may see: that of a
+    record it is filed at, or that of a customer of a contact it is filed at (record_keys)."""
     if not user.is_authenticated:
         return False
     filings = filings if filings is not None else filings_of_mail(filed_mail)
-    return any(f.record is not None and user_can_view_record(user, f.record) for f in filings)
+    records = [f.record for f in filings if f.record is not None]
+    if any(user_can_view_record(user, record) for record in records):
+        return True
+    contact_ids = [record.pk for record in records if isinstance(record, Contact)]
+    return (
+        bool(contact_ids)
+        and user.is_active
+        and user.has_perm("crm.view_customer")
+        and Customer.objects.filter(contacts__in=contact_ids).exists()
+    )
 
 
 def filings_by_identity(identities):

@@ -115,6 +115,30 @@ def test_tab_needs_crm_permission(client, outsider, colleague):
     assert client.get(archive_url(contact)).status_code == 200
 
 
+def test_every_mail_a_customer_viewer_is_listed_is_one_they_may_open(client):
+    # A customer's archive lists its contacts' mail: who may see the customer may read it, even
+    # without the permission to see contacts. A contact of no customer stays out of sight.
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import make_user
+
+    user = make_user(crm=False)
+    user.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    customer = make_customer("Nord GmbH")
+    via_contact = make_filed_mail(make_contact("Mira", customers=[customer]), subject="über Mira")
+    alone = make_filed_mail(make_contact("Fremd"), subject="ohne Firma")
+    client.force_login(user)
+
+    listed = client.get(archive_url(customer), headers={"HX-Request": "true"})
+
+    assert subjects(listed) == ["über Mira"]
+    for mail in listed.context["page"].object_list:
+        opened = client.get(reverse("archiving:filed_mail", args=[mail.pk]))
+        assert opened.status_code == 200 and "über Mira" in opened.text
+    assert client.get(reverse("archiving:filed_mail", args=[alone.pk])).status_code == 404
+    assert via_contact.pk == listed.context["page"].object_list[0].pk
+
+
 def test_tab_of_unknown_records_is_404(client, owner):
     client.force_login(owner)
     user_type = ContentType.objects.get(app_label="auth", model="user")
