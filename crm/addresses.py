@@ -10,7 +10,7 @@ import re
 import idna
 
 # Deliberately lenient about dots: real mail carries addresses such as a..b@example.com.
-LOCAL_PART = re.compile(r"^[^\s@\"(),:;<>\[\]\\]+$")
+LOCAL_PART = re.compile(r"^[^\s\x00-\x1f\x7f@\"(),:;<>\[\]\\]+$")
 DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 # The limits of RFC 5321 (a path of 256 octets less its angle brackets) and of DNS, applied to
 # the normal form: a Unicode domain may look short and be long in punycode.

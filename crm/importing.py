@@ -106,7 +106,13 @@ def read_rows(path):
             f"the header must be {','.join(COLUMNS)}, not {','.join(header) or '(empty)'}"
         )
     rows, skipped = [], []
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # a field of over 128 KiB, for one
+            raise ImportFileError(f"line {reader.line_num}: {error}") from None
         line = reader.line_num
         if not any(value.strip() for value in values):
             continue
@@ -127,6 +133,8 @@ def _limit(value, model, field_name, label):
 def parse_row(line, values):
     if len(values) != len(COLUMNS):
         raise SkipRow(f"has {len(values)} fields instead of {len(COLUMNS)}")
+    if any("\x00" in value for value in values):
+        raise SkipRow("contains a NUL character")
     number, customer_name, first_name, last_name, emails = (v.strip() for v in values)
     if not number:
         raise SkipRow("customer number is missing")

@@ -47,6 +47,8 @@ def test_unicode_and_punycode_spelling_are_one_address():
         "<bernd@example.de>",
         "bernd@example..de",
         "bernd@xn--zz.de",  # "xn--" that is no punycode
+        "ber\x00nd@example.de",  # control characters
+        "ber\x7fnd@example.de",
         "bernd@xn--.de",
     ],
 )

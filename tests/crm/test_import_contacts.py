@@ -153,6 +153,29 @@ def test_bad_rows_are_skipped_with_line_and_reason(db, tmp_path):
     assert not EmailAddress.objects.filter(normalized="anna@example.com").exists()
 
 
+def test_rows_with_a_nul_character_are_skipped_not_a_database_error(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        "K1,Hübner GmbH,Be\x00rnd,Hübner,bernd@example.de",
+        "K2,Berg\x00 AG,Anna,Berg,anna@example.com",
+        "K1,Hübner GmbH,Carl,Clausen,ca\x00rl@example.com",
+        "K1,Hübner GmbH,Frida,Fuchs,frida@example.com",
+    )
+
+    output = run(path)
+
+    for line in (2, 3, 4):
+        assert f"line {line}: skipped: contains a NUL character" in output
+    assert list(Contact.objects.values_list("last_name", flat=True)) == ["Fuchs"]
+
+
+def test_a_field_beyond_the_csv_limit_fails_the_command_with_its_line(db, tmp_path):
+    path = write_csv(tmp_path, "K1,Hübner GmbH,Bernd,Hübner,b@example.de", "K2," + "x" * 200_000)
+    with pytest.raises(CommandError, match="line 3: field larger than field limit"):
+        run(path)
+    assert not Customer.objects.exists()
+
+
 def test_a_row_without_addresses_is_a_contact_without_addresses(db, tmp_path):
     run(write_csv(tmp_path, "K1,Hübner GmbH,Bernd,Hübner,"))
     bernd = Contact.objects.get()
