@@ -15,6 +15,9 @@ from crm.views import render_record_tab
 from settings.http import search_text
 
 PAGE_SIZE = 25
+# No archive has this many pages; a larger number (typed or forged) would overflow the
+# database's OFFSET. Beyond it the page is empty, as any page beyond the last.
+MAX_PAGE = 10_000_000
 
 
 class Page:
@@ -23,7 +26,7 @@ class Page:
 
     def __init__(self, queryset, number, size=PAGE_SIZE):
         try:
-            self.number = max(1, int(number or 1))
+            self.number = min(max(1, int(number or 1)), MAX_PAGE)
         except ValueError:
             self.number = 1
         start = (self.number - 1) * size

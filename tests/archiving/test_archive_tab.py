@@ -139,6 +139,18 @@ def test_every_mail_a_customer_viewer_is_listed_is_one_they_may_open(client):
     assert via_contact.pk == listed.context["page"].object_list[0].pk
 
 
+@pytest.mark.parametrize("page", ["922337203685477580", str(2**63), "9" * 30, "-5", "x"])
+def test_any_page_number_gets_a_page(client, owner, page):
+    contact = make_contact("Mira", "Albrecht")
+    make_filed_mail(contact, subject="eine")
+    client.force_login(owner)
+
+    response = client.get(archive_url(contact), {"page": page}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert subjects(response) == ([] if page.startswith("9") else ["eine"])
+
+
 def test_tab_of_unknown_records_is_404(client, owner):
     client.force_login(owner)
     user_type = ContentType.objects.get(app_label="auth", model="user")
