@@ -83,7 +83,21 @@ class AttachCustomerForm(forms.Form):
 
     def clean_number(self):
         number = self.cleaned_data["number"].strip()
-        customer = Customer.objects.filter(number__iexact=number).first()
+        # As typed first: numbers are unique as written, so "K901" and "k901" may both exist.
+        # Otherwise regardless of case, when that names exactly one customer.
+        customer = Customer.objects.filter(number=number).first()
+        if customer is None:
+            matches = list(Customer.objects.filter(number__iexact=number)[:2])
+            if len(matches) > 1:
+                raise ValidationError(
+                    _(
+                        "Several customers have the number “%(number)s” in other spellings; "
+                        "type it exactly as written."
+                    ),
+                    params={"number": number},
+                    code="ambiguous",
+                )
+            customer = matches[0] if matches else None
         if customer is None:
             raise ValidationError(
                 _("There is no customer with the number “%(number)s”."),

@@ -105,6 +105,23 @@ def test_attaching_to_a_customer_by_number(client, owner, transactional_db, rece
     assert receiver[0]["addresses"] == ["anna@example.com"]
 
 
+def test_attaching_by_number_prefers_the_exact_spelling(client, owner, db, in_english):
+    upper = make_customer("Bom GmbH", number="K901")
+    lower = make_customer("Klein KG", number="k901")
+    make_customer("Mehr AG", number="Ab1")
+    make_customer("Mehr KG", number="aB1")
+    contact = make_contact("Anna", "Berg")
+    client.force_login(owner)
+    url = reverse("crm:contact_customer_attach", args=[contact.pk])
+
+    client.post(url, {"number": "k901"}, headers={"HX-Request": "true"})
+    client.post(url, {"number": "K901"}, headers={"HX-Request": "true"})
+    ambiguous = client.post(url, {"number": "ab1"}, headers={"HX-Request": "true"})
+
+    assert set(contact.customers.all()) == {upper, lower}
+    assert "Several customers have the number" in ambiguous.content.decode()
+
+
 def test_attaching_to_an_unknown_or_attached_customer_shows_an_error(client, owner, db):
     customer = make_customer(number="K2")
     contact = make_contact(customers=[customer])
