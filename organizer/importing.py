@@ -214,6 +214,12 @@ def sniff(head, name):
     )
 
 
+def _mail_file(path):
+    """A regular file, not hidden, and no symbolic link: a Maildir handed over by someone else
+    must not bring in files from elsewhere on this machine (cur/x -> /etc/passwd)."""
+    return path.is_file() and not path.is_symlink() and not path.name.startswith(".")
+
+
 def _directory_source(path):
     if (path / "cur").is_dir() or (path / "new").is_dir():
         files = [
@@ -221,16 +227,12 @@ def _directory_source(path):
             for sub in ("cur", "new")
             if (path / sub).is_dir()
             for f in sorted((path / sub).iterdir(), key=lambda p: natural_key(p.name))
-            if f.is_file() and not f.name.startswith(".")
+            if _mail_file(f)
         ]
         kind = MAILDIR
     else:
         files = sorted(
-            (
-                f
-                for f in path.rglob("*")
-                if f.suffix.lower() == ".eml" and f.is_file() and not f.name.startswith(".")
-            ),
+            (f for f in path.rglob("*") if f.suffix.lower() == ".eml" and _mail_file(f)),
             key=lambda p: natural_key(str(p.relative_to(path))),
         )
         kind = EML_FOLDER
@@ -424,6 +426,8 @@ def import_folder(account, folder_name=None):
                 % {"suggestion": f"{DEFAULT_FOLDER}/INBOX"}
             )
     name = encode_folder_name(display)
+    if len(name) > Folder._meta.get_field("name").max_length:
+        raise MailImportError(_("The folder name is too long."))
     folder = Folder.objects.filter(account=account, name=name).first()
     if folder is None:
         folder = Folder.objects.filter(account=account, display_name=display).first()

@@ -220,6 +220,30 @@ def test_a_maildir_is_imported_from_cur_and_new_with_its_flags(account, tmp_path
     assert (three.subject, three.seen) == ("drei", False)
 
 
+def test_symbolic_links_in_a_maildir_or_eml_folder_are_not_followed(account, tmp_path):
+    elsewhere = tmp_path / "elsewhere.eml"
+    elsewhere.write_bytes(make_raw_mail("fremde Datei"))
+    box = tmp_path / "box"
+    for sub in ("cur", "new"):
+        (box / sub).mkdir(parents=True)
+    (box / "cur" / "1.M1P1.host:2,S").write_bytes(lf(make_raw_mail("echt")))
+    (box / "cur" / "2.M2P1.host:2,S").symlink_to(elsewhere)
+    emls = tmp_path / "emls"
+    emls.mkdir()
+    (emls / "1.eml").write_bytes(make_raw_mail("auch echt"))
+    (emls / "2.eml").symlink_to(elsewhere)
+
+    assert import_mailbox(account, box, "Maildir").imported == 1
+    assert import_mailbox(account, emls, "Emls").imported == 1
+    assert sorted(Message.objects.values_list("subject", flat=True)) == ["auch echt", "echt"]
+
+
+def test_a_folder_name_too_long_for_imap_is_refused(account):
+    with pytest.raises(MailImportError, match="folder name is too long"):
+        import_messages(account, "😀" * 200, [make_raw_mail()])
+    assert not Folder.objects.exists()
+
+
 def test_a_folder_of_eml_files_is_read_in_natural_order(account, tmp_path):
     for n in (10, 2, 1):
         (tmp_path / f"{n}.eml").write_bytes(make_raw_mail(f"Nummer {n}"))
