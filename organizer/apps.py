@@ -8,6 +8,7 @@ class OrganizerConfig(AppConfig):
     verbose_name = _("Organizer")
 
     def ready(self):
+        from organizer import checks  # noqa: F401 (registers the system checks)
         from organizer.schedules import register_after_migrate
 
         post_migrate.connect(register_after_migrate, sender=self)

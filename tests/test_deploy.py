@@ -42,6 +42,21 @@ def test_check_deploy_passes_without_warnings(tmp_path):
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_warns_about_a_short_mail_password_key(tmp_path):
+    result = run_manage(
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY="k" * 20 + "Zx9!-production-secret-of-fifty-chars-or-more",
+        MAIL_PASSWORD_KEY="x",
+        ALLOWED_HOSTS="ablage.example.com",
+        ABLAGE_DATA_DIR=str(tmp_path),
+    )
+
+    assert "organizer.W001" in result.stderr + result.stdout
+    assert "MAIL_PASSWORD_KEY has fewer than 32 characters" in result.stderr + result.stdout
+
+
 def test_production_refuses_to_start_without_its_secrets(tmp_path):
     result = run_manage(
         "check", DEBUG="0", ALLOWED_HOSTS="ablage.example.com", ABLAGE_DATA_DIR=str(tmp_path)
