@@ -170,7 +170,9 @@ def _hit_detail(record):
     return f"{record.customer.name} · {record.date:%d.%m.%Y}"
 
 
-def _hit_label(record):
+def record_label(record):
+    """A record's name beside a badge of its kind: a quote is "A-2026-01 Umbau", not
+    "Angebot A-2026-01" after a badge that says "Angebot" already."""
     if isinstance(record, Customer | Contact):
         return str(record)
     return f"{record.number} {record.title}".strip()
@@ -194,7 +196,7 @@ def search_records(text, kinds=SEARCHABLE, limit=10):
                 object_id=record.pk,
                 kind=kind,
                 kind_label=str(model._meta.verbose_name),
-                label=_hit_label(record),
+                label=record_label(record),
                 detail=_hit_detail(record),
                 url=record.get_absolute_url(),
             )

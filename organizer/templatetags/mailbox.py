@@ -14,6 +14,14 @@ def kind_of(record):
 
 
 @register.filter
+def record_name(record):
+    """The record's name beside its kind_of badge (crm.selectors.record_label)."""
+    from crm.selectors import record_label
+
+    return record_label(record) if record is not None else ""
+
+
+@register.filter
 def list_date(value):
     """A mail's date for a list line: the time today, day and month this year, else the date."""
     if value is None:

@@ -145,6 +145,10 @@ def test_filing_at_a_quote_shows_in_the_panel_and_in_the_quotes_archive_tab(clie
     assert filing.created_at is not None
     assert "Filed at" in response.text and 'data-testid="filing"' in response.text
     assert archive_url(quote) in response.text
+    # The kind once, as the badge; then the number and title (not "Quote Quote A-4711").
+    assert re.search(
+        r'<span class="badge">Quote</span>\s*<a href="[^"]+">A-4711 Regalsystem</a>', response.text
+    )
     tab = client.get(archive_url(quote), headers=HTMX)
     assert [m.subject for m in tab.context["page"].object_list] == ["Anfrage Regale"]
     assert f"filed by {owner.username}" in tab.text
