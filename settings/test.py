@@ -1,12 +1,19 @@
 """A few overrides for the test suite; everything else is settings.base."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
 os.environ.setdefault("MAIL_PASSWORD_KEY", "test-mail-password-key")
-os.environ.setdefault("ABLAGE_DATA_DIR", tempfile.mkdtemp(prefix="ablage-test-"))
+if "ABLAGE_DATA_DIR" not in os.environ:
+    # One data folder per test session, shared with the processes it starts (they inherit the
+    # variable), and removed when the session ends. Forked parse workers leave by os._exit and
+    # never run this.
+    os.environ["ABLAGE_DATA_DIR"] = tempfile.mkdtemp(prefix="ablage-test-")
+    atexit.register(shutil.rmtree, os.environ["ABLAGE_DATA_DIR"], ignore_errors=True)
 
 from settings.base import *  # noqa: E402,F403
 from settings.base import STATIC_ROOT, STORAGES  # noqa: E402
