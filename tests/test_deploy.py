@@ -25,17 +25,18 @@ def run_manage(*args, **env):
     )
 
 
+# A production configuration as the README gives it.
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 20 + "Zx9!-production-secret-of-fifty-chars-or-more",
+    "MAIL_PASSWORD_KEY": "another-long-random-secret-for-mail-passwords",
+    "ALLOWED_HOSTS": "ablage.example.com",
+}
+
+
 def test_check_deploy_passes_without_warnings(tmp_path):
     result = run_manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DEBUG="0",
-        SECRET_KEY="k" * 20 + "Zx9!-production-secret-of-fifty-chars-or-more",
-        MAIL_PASSWORD_KEY="another-long-random-secret-for-mail-passwords",
-        ALLOWED_HOSTS="ablage.example.com",
-        ABLAGE_DATA_DIR=str(tmp_path),
+        "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, ABLAGE_DATA_DIR=str(tmp_path)
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -43,15 +44,8 @@ def test_check_deploy_passes_without_warnings(tmp_path):
 
 
 def test_check_deploy_warns_about_a_short_mail_password_key(tmp_path):
-    result = run_manage(
-        "check",
-        "--deploy",
-        DEBUG="0",
-        SECRET_KEY="k" * 20 + "Zx9!-production-secret-of-fifty-chars-or-more",
-        MAIL_PASSWORD_KEY="x",
-        ALLOWED_HOSTS="ablage.example.com",
-        ABLAGE_DATA_DIR=str(tmp_path),
-    )
+    settings = {**PRODUCTION, "MAIL_PASSWORD_KEY": "x"}
+    result = run_manage("check", "--deploy", **settings, ABLAGE_DATA_DIR=str(tmp_path))
 
     assert "organizer.W001" in result.stderr + result.stdout
     assert "MAIL_PASSWORD_KEY has fewer than 32 characters" in result.stderr + result.stdout
