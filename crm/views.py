@@ -419,7 +419,7 @@ def record_search(request):
     q = search_text(request)
     picker = request.GET.get("picker") == "1"
     context = {
-        "q": q.strip(),
+        "q": q,
         "hits": selectors.search_records(q, kinds),
         "item_template": "crm/_record_picker_item.html"
         if picker
